@@ -1,0 +1,21 @@
+//! The Relief Ledger API: generated message types and gRPC stubs for every
+//! service, one module per proto package, plus the encoded descriptor set.
+#![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation)]
+
+/// The encoded `FileDescriptorSet` of every Relief Ledger proto, with the
+/// well-known types they import. Feeds server reflection and the gateway's
+/// JSON transcoding.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/relief_descriptor.bin"));
+
+pub mod common {
+    pub mod v1 {
+        tonic::include_proto!("relief.common.v1");
+    }
+}
+
+pub mod ledger {
+    pub mod v1 {
+        tonic::include_proto!("relief.ledger.v1");
+    }
+}

@@ -1,0 +1,198 @@
+//! The tamper-evident audit trail (SPEC §9, notice §四): every change a service
+//! makes is appended, in the same transaction, to a hash chain in which each
+//! entry's hash covers its predecessor's hash and its own canonical content.
+//! Altering, removing or reordering any entry breaks every hash after it.
+
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool, Row};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tonic::Status;
+
+use relief_proto::common::v1::{
+    Actor, AuditEntry, ListAuditEntriesResponse, VerifyAuditChainResponse,
+};
+
+use crate::error::internal;
+use crate::pagination::{PageToken, page_size};
+
+/// Any fixed number: the advisory lock that orders appends within a schema.
+const CHAIN_LOCK: i64 = 0x7265_6c69_6566;
+
+/// The hash of an entry: SHA-256 over the predecessor's hash and each field,
+/// length-prefixed so that no two different entries serialise alike.
+fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: &str,
+    actor: &Actor,
+    action: &str,
+    resource: &str,
+    change: &str,
+) -> String {
+    let mut hasher = Sha256::new();
+    for part in [
+        prev_hash,
+        &seq.to_string(),
+        at,
+        &actor.user_id,
+        &actor.display_name,
+        action,
+        resource,
+        change,
+    ] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Appends one change to the chain within the caller's transaction. `change`
+/// must already have sensitive values masked.
+pub async fn append(
+    tx: &mut PgConnection,
+    actor: &Actor,
+    action: &str,
+    resource: &str,
+    change: &serde_json::Value,
+) -> Result<(), Status> {
+    let fail = |err: sqlx::Error| internal("appending to the audit chain", err);
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(CHAIN_LOCK)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+    let last = sqlx::query("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?;
+    let (prev_seq, prev_hash): (i64, String) = match last {
+        Some(row) => (row.get(0), row.get(1)),
+        None => (0, String::new()),
+    };
+    let seq = prev_seq + 1;
+    let at = OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .map_err(|err| internal("formatting a timestamp", err))?;
+    let change = change.to_string();
+    let hash = entry_hash(&prev_hash, seq, &at, actor, action, resource, &change);
+    sqlx::query(
+        "INSERT INTO audit_chain (seq, at, actor_id, actor_name, action, resource, change_json, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(seq)
+    .bind(&at)
+    .bind(&actor.user_id)
+    .bind(&actor.display_name)
+    .bind(action)
+    .bind(resource)
+    .bind(&change)
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await
+    .map_err(fail)?;
+    Ok(())
+}
+
+fn entry_from_row(row: &sqlx::postgres::PgRow) -> AuditEntry {
+    AuditEntry {
+        seq: row.get("seq"),
+        at: row.get("at"),
+        actor: Some(Actor {
+            user_id: row.get("actor_id"),
+            display_name: row.get("actor_name"),
+        }),
+        action: row.get("action"),
+        resource: row.get("resource"),
+        change_json: row.get("change_json"),
+        hash: row.get("hash"),
+        prev_hash: row.get("prev_hash"),
+    }
+}
+
+/// Recomputes the whole chain and names the first entry that does not hold.
+pub async fn verify(pool: &PgPool) -> Result<VerifyAuditChainResponse, Status> {
+    use futures::TryStreamExt;
+    let mut rows = sqlx::query("SELECT * FROM audit_chain ORDER BY seq").fetch(pool);
+    let mut expected_prev = String::new();
+    let mut expected_seq = 1_i64;
+    let mut checked = 0_i64;
+    while let Some(row) = rows
+        .try_next()
+        .await
+        .map_err(|err| internal("reading the audit chain", err))?
+    {
+        let entry = entry_from_row(&row);
+        let actor = entry.actor.clone().unwrap_or_default();
+        let recomputed = entry_hash(
+            &entry.prev_hash,
+            entry.seq,
+            &entry.at,
+            &actor,
+            &entry.action,
+            &entry.resource,
+            &entry.change_json,
+        );
+        let broken = if entry.seq != expected_seq {
+            Some(format!("entry {expected_seq} is missing"))
+        } else if entry.prev_hash != expected_prev {
+            Some("does not link to the entry before it".to_owned())
+        } else if recomputed != entry.hash {
+            Some("content does not match its hash".to_owned())
+        } else {
+            None
+        };
+        if let Some(detail) = broken {
+            return Ok(VerifyAuditChainResponse {
+                intact: false,
+                entries_checked: checked,
+                first_broken_seq: Some(expected_seq.min(entry.seq)),
+                detail,
+            });
+        }
+        checked += 1;
+        expected_seq += 1;
+        expected_prev = entry.hash;
+    }
+    Ok(VerifyAuditChainResponse {
+        intact: true,
+        entries_checked: checked,
+        first_broken_seq: None,
+        detail: String::new(),
+    })
+}
+
+/// A page of the chain, oldest first, optionally for one resource.
+pub async fn list(
+    pool: &PgPool,
+    resource: &str,
+    size: i32,
+    token: &str,
+) -> Result<ListAuditEntriesResponse, Status> {
+    let limit = page_size(size, "page_size")?;
+    let after = PageToken::decode(token, "page_token")?.map_or(0, |token| token.after_int());
+    let rows = sqlx::query(
+        "SELECT * FROM audit_chain WHERE seq > $1 AND ($2 = '' OR resource = $2) ORDER BY seq LIMIT $3",
+    )
+    .bind(after)
+    .bind(resource)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await
+    .map_err(|err| internal("listing the audit chain", err))?;
+    let mut entries: Vec<AuditEntry> = rows.iter().map(entry_from_row).collect();
+    let next_page_token = if entries.len() as i64 > limit {
+        entries.truncate(limit as usize);
+        entries
+            .last()
+            .map(|entry| PageToken::int(entry.seq).encode())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    Ok(ListAuditEntriesResponse {
+        entries,
+        next_page_token,
+    })
+}

@@ -1,0 +1,59 @@
+//! Calling another service: a deadline on every call, the trace context and a
+//! request id passed on, and an identity — the caller's own token when acting
+//! on a user's behalf, or the service's own principal for work it does alone.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tonic::Status;
+use tonic::metadata::MetadataValue;
+use tonic::service::Interceptor;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::auth::{Caller, ServicePrincipal};
+
+/// Whose authority an outgoing call carries.
+#[derive(Clone)]
+pub enum CallAs {
+    /// The user who called us: their token, so the callee checks *their* rights.
+    Caller(Caller),
+    /// This service itself, with only the roles its principal was given.
+    Service(Arc<ServicePrincipal>),
+}
+
+/// Adds identity, deadline, trace context and request id to every call.
+#[derive(Clone)]
+pub struct PeerInterceptor {
+    call_as: CallAs,
+    deadline: Duration,
+}
+
+impl PeerInterceptor {
+    pub fn new(call_as: CallAs, deadline: Duration) -> Self {
+        PeerInterceptor { call_as, deadline }
+    }
+}
+
+impl Interceptor for PeerInterceptor {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        let token = match &self.call_as {
+            CallAs::Caller(caller) => caller.token().to_owned(),
+            CallAs::Service(principal) => principal
+                .token()
+                .map_err(|err| Status::internal(format!("cannot mint the service token: {err}")))?,
+        };
+        let bearer = MetadataValue::try_from(format!("Bearer {token}"))
+            .map_err(|_| Status::internal("token is not valid metadata"))?;
+        request.metadata_mut().insert("authorization", bearer);
+        request.set_timeout(self.deadline);
+        crate::telemetry::inject_current_context(request.metadata_mut());
+        Ok(request)
+    }
+}
+
+/// A lazily connected channel to a peer at `address` (e.g. `http://ledger:50051`).
+pub fn peer_channel(address: &str) -> anyhow::Result<Channel> {
+    Ok(Endpoint::from_shared(address.to_owned())?
+        .connect_timeout(Duration::from_secs(5))
+        .connect_lazy())
+}

@@ -1,0 +1,127 @@
+//! Typed, layered configuration: embedded defaults → `config/<env>.yaml` →
+//! `RELIEF__…` environment variables. Secrets are `SecretString` and never logged.
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// Defaults every service starts from; a service adds its own on top.
+const RUNTIME_DEFAULTS: &str = include_str!("../config/base.yaml");
+
+/// What every service process needs, whatever its domain.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RuntimeSettings {
+    pub grpc: GrpcSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub telemetry: TelemetrySettings,
+    pub limits: LimitSettings,
+    /// Addresses of the other services, for service-to-service calls.
+    #[serde(default)]
+    pub peers: PeerSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GrpcSettings {
+    pub host: String,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// PostgreSQL URL, e.g. `postgres://relief@127.0.0.1:5432/relief`.
+    pub url: SecretString,
+    /// The service's own schema: every table it owns lives there and nowhere else.
+    pub schema: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// Keys whose tokens this service accepts. The gateway's key signs user
+    /// tokens; each service's own key signs only that service's principal.
+    pub trusted_keys: Vec<TrustedKey>,
+    /// This service's own signing key (PKCS#8 PEM, Ed25519), for work it does
+    /// on its own; absent for services that never call others on their own.
+    #[serde(default)]
+    pub service_signing_key: Option<SecretString>,
+    /// Audience every token must name.
+    pub audience: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TrustedKey {
+    /// The `kid` tokens signed with this key carry.
+    pub kid: String,
+    /// The only issuer that may sign with this key.
+    pub issuer: String,
+    /// Ed25519 public key, SPKI PEM.
+    pub public_key_pem: String,
+    /// Roles tokens of this key may carry; empty means any (the gateway's key).
+    #[serde(default)]
+    pub allowed_roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetrySettings {
+    /// `info`, `relief_ledger=debug,info`, … (EnvFilter syntax).
+    pub level: String,
+    /// `json` for machines, `pretty` for a terminal.
+    pub log_format: String,
+    /// OTLP/gRPC endpoint, e.g. `http://127.0.0.1:4317`; empty: no export.
+    pub otlp_endpoint: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitSettings {
+    pub request_timeout_ms: u64,
+    pub concurrency: usize,
+    pub max_message_bytes: usize,
+    /// How long a stopping server keeps answering in-flight calls.
+    pub drain_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PeerSettings {
+    #[serde(default)]
+    pub ledger: String,
+    #[serde(default)]
+    pub workflow: String,
+    #[serde(default)]
+    pub funds: String,
+    #[serde(default)]
+    pub notify: String,
+    /// Deadline of every call to a peer.
+    #[serde(default = "default_peer_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_peer_timeout_ms() -> u64 {
+    5_000
+}
+
+/// Loads a service's settings. `service_defaults` is the service's embedded
+/// YAML; `RELIEF_ENV` (default `local`) picks `config/<env>.yaml` in the working
+/// directory, if present; `RELIEF_CONFIG` names one more YAML file (a mounted
+/// ConfigMap, or the file `cargo xtask up` writes); `RELIEF__A__B=…` overrides `a.b`.
+pub fn load<T: DeserializeOwned>(service_defaults: &str) -> Result<T, config::ConfigError> {
+    let env = std::env::var("RELIEF_ENV").unwrap_or_else(|_| "local".to_owned());
+    let mut builder = Config::builder()
+        .add_source(File::from_str(RUNTIME_DEFAULTS, FileFormat::Yaml))
+        .add_source(File::from_str(service_defaults, FileFormat::Yaml))
+        .add_source(File::with_name(&format!("config/{env}")).required(false));
+    if let Ok(path) = std::env::var("RELIEF_CONFIG") {
+        builder = builder.add_source(File::with_name(&path).required(true));
+    }
+    builder
+        .add_source(
+            Environment::with_prefix("RELIEF")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        )
+        .build()?
+        .try_deserialize()
+}

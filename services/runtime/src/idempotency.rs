@@ -1,0 +1,98 @@
+//! `request_id` idempotency: a retried request (same id, same content) gets
+//! the first answer and acts no second time; the same id with different
+//! content is refused. The key is claimed inside the caller's transaction, so
+//! a refused or failed request leaves no key behind, and concurrent replays
+//! wait on the key's row until the first one commits.
+
+use prost::Message;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, Row};
+use tonic::Status;
+
+use crate::error::{internal, invalid_field};
+
+/// The outcome of claiming a request id.
+pub enum Claim<R> {
+    /// First time: do the work, then call [`complete`] in the same transaction.
+    Fresh,
+    /// Seen before with the same content: answer this and do nothing.
+    Replay(R),
+}
+
+/// Claims `request_id` for `method` within the open transaction `tx`.
+pub async fn claim<Q: Message, R: Message + Default>(
+    tx: &mut PgConnection,
+    method: &str,
+    request_id: &str,
+    request: &Q,
+) -> Result<Claim<R>, Status> {
+    check_request_id(request_id)?;
+    let request_hash = hex::encode(Sha256::digest(request.encode_to_vec()));
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (request_id, method, request_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (request_id) DO NOTHING",
+    )
+    .bind(request_id)
+    .bind(method)
+    .bind(&request_hash)
+    .execute(&mut *tx)
+    .await
+    .map_err(|err| internal("claiming request_id", err))?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(Claim::Fresh);
+    }
+    let row = sqlx::query(
+        "SELECT method, request_hash, response FROM idempotency_keys WHERE request_id = $1",
+    )
+    .bind(request_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|err| internal("reading request_id", err))?;
+    let (seen_method, seen_hash, response): (String, String, Option<Vec<u8>>) =
+        (row.get(0), row.get(1), row.get(2));
+    if seen_method != method || seen_hash != request_hash {
+        return Err(Status::already_exists(format!(
+            "request_id {request_id} was already used for a different request ({seen_method}); use a new request_id"
+        )));
+    }
+    let response = response.ok_or_else(|| {
+        Status::aborted("the first request with this request_id is still running")
+    })?;
+    R::decode(response.as_slice())
+        .map(Claim::Replay)
+        .map_err(|err| internal("decoding the stored answer", err))
+}
+
+/// Stores the answer of a fresh request, in the transaction that did the work.
+pub async fn complete<R: Message>(
+    tx: &mut PgConnection,
+    request_id: &str,
+    response: &R,
+) -> Result<(), Status> {
+    sqlx::query("UPDATE idempotency_keys SET response = $2 WHERE request_id = $1")
+        .bind(request_id)
+        .bind(response.encode_to_vec())
+        .execute(&mut *tx)
+        .await
+        .map_err(|err| internal("storing the answer", err))?;
+    Ok(())
+}
+
+/// A request id is required on every mutating request; UUIDs fit, but any
+/// printable token of up to 128 characters does.
+pub fn check_request_id(request_id: &str) -> Result<(), Status> {
+    if request_id.is_empty() {
+        return Err(invalid_field(
+            "request_id",
+            "required: a unique id per intended action, reused on retry",
+        ));
+    }
+    if request_id.len() > 128 || !request_id.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(invalid_field(
+            "request_id",
+            "at most 128 printable ASCII characters",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! What every Relief Ledger service process shares: configuration, telemetry,
+//! database, errors, authentication and authorisation, serving, peer clients,
+//! pagination, idempotency and the audit chain. A service crate brings only
+//! its domain.
+
+pub mod audit;
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod idempotency;
+pub mod pagination;
+pub mod serve;
+pub mod telemetry;
+pub mod time;

@@ -1,0 +1,174 @@
+//! Serving a service over gRPC the way every client expects: health
+//! (`grpc.health.v1`), reflection, authentication of every call, a deadline,
+//! a concurrency limit, message-size limits, trace context, and a graceful
+//! stop that reports NOT_SERVING before it drains.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tonic::service::Routes;
+use tonic_health::ServingStatus;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::{Layer, Service};
+
+use crate::auth::{Authentication, TokenVerifier};
+use crate::config::LimitSettings;
+
+/// Verifies the bearer token of every request and leaves the conclusion in
+/// the request's extensions for handlers (see [`crate::auth::caller`]).
+/// Health checks and reflection need no token, so refusing happens in the
+/// handlers that need a caller, not here.
+#[derive(Clone)]
+pub struct AuthLayer {
+    verifier: Arc<TokenVerifier>,
+}
+
+impl AuthLayer {
+    pub fn new(verifier: Arc<TokenVerifier>) -> Self {
+        AuthLayer { verifier }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            verifier: self.verifier.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    verifier: Arc<TokenVerifier>,
+}
+
+impl<S, B> Service<http::Request<B>> for AuthService<S>
+where
+    S: Service<http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        let bearer = request
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::to_owned);
+        if let Some(token) = bearer {
+            let authentication = match self.verifier.verify(&token) {
+                Ok(caller) => Authentication::Caller(caller),
+                Err(reason) => {
+                    tracing::info!(%reason, "bearer token refused");
+                    Authentication::Refused(reason)
+                }
+            };
+            request.extensions_mut().insert(authentication);
+        }
+        self.inner.call(request)
+    }
+}
+
+/// One service process's gRPC surface, ready to serve.
+pub struct GrpcService {
+    /// Fully-qualified gRPC service names, for per-service health status.
+    pub names: Vec<&'static str>,
+    pub routes: Routes,
+}
+
+/// Serves `service` on `listener` until `shutdown` completes, then reports
+/// NOT_SERVING, keeps answering for the drain period (so load balancers stop
+/// sending), and finishes the calls in flight.
+pub async fn serve(
+    listener: TcpListener,
+    limits: &LimitSettings,
+    verifier: Arc<TokenVerifier>,
+    service: GrpcService,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_service_status("", ServingStatus::Serving).await;
+    for name in &service.names {
+        health
+            .set_service_status(*name, ServingStatus::Serving)
+            .await;
+    }
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(relief_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+
+    let drain = Duration::from_millis(limits.drain_ms);
+    let names = service.names.clone();
+    let stopping = async move {
+        shutdown.await;
+        tracing::info!("stopping: reporting NOT_SERVING and draining");
+        health
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        for name in names {
+            health
+                .set_service_status(name, ServingStatus::NotServing)
+                .await;
+        }
+        tokio::time::sleep(drain).await;
+    };
+
+    tonic::transport::Server::builder()
+        .timeout(Duration::from_millis(limits.request_timeout_ms))
+        .concurrency_limit_per_connection(limits.concurrency)
+        .load_shed(true)
+        .trace_fn(crate::telemetry::server_span)
+        .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency))
+        .layer(AuthLayer::new(verifier))
+        .add_routes(service.routes)
+        .add_service(health_service)
+        .add_service(reflection)
+        .serve_with_incoming_shutdown(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            stopping,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM (what Kubernetes sends first).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
