@@ -19,3 +19,27 @@ pub mod ledger {
         tonic::include_proto!("relief.ledger.v1");
     }
 }
+
+pub mod workflow {
+    pub mod v1 {
+        tonic::include_proto!("relief.workflow.v1");
+    }
+}
+
+pub mod funds {
+    pub mod v1 {
+        tonic::include_proto!("relief.funds.v1");
+    }
+}
+
+pub mod notify {
+    pub mod v1 {
+        tonic::include_proto!("relief.notify.v1");
+    }
+}
+
+pub mod gateway {
+    pub mod v1 {
+        tonic::include_proto!("relief.gateway.v1");
+    }
+}
