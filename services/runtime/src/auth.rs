@@ -191,6 +191,10 @@ pub enum Permission {
     CampaignManage,
     CampaignSubmit,
     FundsManage,
+    /// 拨付 — allocate relief after a committee decision, set the relief
+    /// standards and reverse allocations: the department's share of the funds
+    /// work (finance does the same under `FundsManage`).
+    FundsAllocate,
     FundsRead,
     DisbursementRecord,
     Inspect,
