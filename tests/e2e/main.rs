@@ -1,1 +1,4 @@
-fn main() {}
+//! End-to-end tests: every service as a real gRPC server on port 0, backed by
+//! the real PostgreSQL that `cargo xtask test` started, driven like a client.
+
+mod ledger;

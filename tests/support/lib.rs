@@ -1,1 +1,192 @@
+//! The end-to-end harness: a fresh schema in the throwaway PostgreSQL that
+//! `cargo xtask test` started, real services on port 0, and tokens signed
+//! with the development keys, so tests drive the system the way a client does.
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use relief_runtime::auth::{Role, RoleBinding, TokenSigner};
+use relief_runtime::config::{
+    AuthSettings, DatabaseSettings, GrpcSettings, LimitSettings, PeerSettings, RuntimeSettings,
+    TelemetrySettings, TrustedKey,
+};
+use secrecy::SecretString;
+use tokio::sync::oneshot;
+use tonic::metadata::MetadataValue;
+use tonic::service::Interceptor;
+use tonic::transport::Channel;
+
+pub const DEV_GATEWAY_PUBLIC_KEY: &str = include_str!("../../deploy/dev-keys/gateway.pub.pem");
+pub const DEV_GATEWAY_PRIVATE_KEY: &str = include_str!("../../deploy/dev-keys/gateway.key.pem");
+pub const AUDIENCE: &str = "relief-ledger";
+pub const ROOT: &str = "/1/";
+
+/// The database `cargo xtask test` started.
+pub fn database_url() -> String {
+    std::env::var("RELIEF_TEST_DATABASE_URL")
+        .expect("RELIEF_TEST_DATABASE_URL is not set: run the tests with `cargo xtask test`")
+}
+
+/// A schema name no other test uses.
+pub fn unique_schema(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+/// What every service needs in a test: port 0, a fresh schema, the dev
+/// gateway key trusted, no trace export.
+pub fn runtime_settings(schema: &str) -> RuntimeSettings {
+    RuntimeSettings {
+        grpc: GrpcSettings {
+            host: "127.0.0.1".into(),
+            port: 0,
+        },
+        database: DatabaseSettings {
+            url: SecretString::from(database_url()),
+            schema: schema.to_owned(),
+            max_connections: 5,
+        },
+        auth: AuthSettings {
+            trusted_keys: vec![TrustedKey {
+                kid: "gateway-dev".into(),
+                issuer: "relief-gateway".into(),
+                public_key_pem: DEV_GATEWAY_PUBLIC_KEY.into(),
+                allowed_roles: Vec::new(),
+            }],
+            service_signing_key: None,
+            audience: AUDIENCE.into(),
+        },
+        telemetry: TelemetrySettings {
+            level: "warn".into(),
+            log_format: "pretty".into(),
+            otlp_endpoint: String::new(),
+        },
+        limits: LimitSettings {
+            request_timeout_ms: 30_000,
+            concurrency: 64,
+            max_message_bytes: 16 * 1024 * 1024,
+            drain_ms: 0,
+        },
+        peers: PeerSettings::default(),
+    }
+}
+
+pub fn signer() -> TokenSigner {
+    TokenSigner::from_pem(
+        "gateway-dev",
+        "relief-gateway",
+        AUDIENCE,
+        DEV_GATEWAY_PRIVATE_KEY,
+    )
+    .expect("dev key")
+}
+
+/// A user token with one role on one node.
+pub fn token(role: Role, org_path: &str) -> String {
+    token_for(
+        &format!("user-{}-{}", role, org_path.replace('/', "_")),
+        vec![RoleBinding {
+            role,
+            org_path: org_path.to_owned(),
+        }],
+    )
+}
+
+/// A user token with any bindings.
+pub fn token_for(user_id: &str, roles: Vec<RoleBinding>) -> String {
+    signer()
+        .sign(
+            user_id,
+            &format!("测试用户 {user_id}"),
+            None,
+            roles,
+            Duration::from_secs(600),
+        )
+        .expect("signing a test token")
+}
+
+/// Adds the bearer token to every call.
+#[derive(Clone)]
+pub struct Bearer(pub String);
+
+impl Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        let value = MetadataValue::try_from(format!("Bearer {}", self.0))
+            .map_err(|_| tonic::Status::internal("token"))?;
+        request.metadata_mut().insert("authorization", value);
+        Ok(request)
+    }
+}
+
+pub async fn channel(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .expect("address")
+        .connect()
+        .await
+        .expect("connecting to the service under test")
+}
+
+/// A running service under test; dropping it stops the server.
+pub struct Spawned {
+    pub addr: SocketAddr,
+    pub schema: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A pool on the service's own schema, for what a test must do behind the
+/// service's back (e.g. tamper with a row to prove the audit chain notices).
+pub async fn raw_pool(schema: &str) -> sqlx::PgPool {
+    use std::str::FromStr;
+    let options = sqlx::postgres::PgConnectOptions::from_str(&database_url())
+        .expect("database url")
+        .options([("search_path", schema)]);
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(options)
+        .await
+        .expect("connecting to the test database")
+}
+
+/// Starts the ledger service on a fresh schema.
+pub async fn spawn_ledger() -> Spawned {
+    let schema = unique_schema("ledger");
+    let settings = relief_ledger::Settings {
+        runtime: runtime_settings(&schema),
+        ledger: relief_ledger::LedgerSettings {
+            pii_encryption_key: SecretString::from(base64_key(1)),
+            pii_hash_key: SecretString::from(base64_key(2)),
+            committee_name: "市直机关工委".into(),
+        },
+    };
+    let app = relief_ledger::Application::build(settings)
+        .await
+        .expect("building the ledger");
+    let addr = app.local_addr();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    Spawned {
+        addr,
+        schema,
+        stop: Some(stop),
+    }
+}
+
+fn base64_key(seed: u8) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode([seed; 32])
+}

@@ -300,8 +300,13 @@ impl LedgerApi {
             Store::log_sensitive_read(&mut tx, &caller.actor(), what, "导出表格").await?;
             tx.commit().await.map_err(Error::from)?;
         }
+        // Forms read by organisation, then by date on the register.
+        let mut ordered: Vec<&RecordRow> = rows.iter().collect();
+        ordered.sort_by(|a, b| {
+            (&a.org_path, a.since, &a.member_name).cmp(&(&b.org_path, b.since, &b.member_name))
+        });
         let mut lines = Vec::with_capacity(rows.len());
-        for row in rows {
+        for row in ordered {
             let Some(member) = members.get(&row.member_id) else {
                 continue;
             };

@@ -145,7 +145,8 @@ impl Store {
         after: Option<(Date, Uuid)>,
         limit: i64,
     ) -> Result<Vec<RecordRow>> {
-        let (after_since, after_id) = after.unwrap_or((Date::MIN, Uuid::nil()));
+        let (after_since, after_id) =
+            after.unwrap_or((time::macros::date!(1900 - 01 - 01), Uuid::nil()));
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {RECORD_COLUMNS} FROM {RECORD_FROM}
              WHERE r.org_path LIKE ANY($1)

@@ -1,0 +1,230 @@
+//! Registering members: the ID-number rules, duplicates, idempotency, masking.
+
+use relief_proto::ledger::v1 as pb;
+use relief_runtime::auth::Role;
+use tonic::Code;
+
+use super::{World, all_members, create_member, id_number, member, violated_fields};
+
+#[tokio::test]
+async fn each_bad_id_number_is_refused_by_field_and_nothing_is_written() {
+    let world = World::new().await;
+    let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
+    let valid = id_number("19580312", 101);
+    let wrong_check = {
+        let mut chars: Vec<char> = valid.chars().collect();
+        let last = chars[17];
+        chars[17] = if last == '0' { '1' } else { '0' };
+        chars.into_iter().collect::<String>()
+    };
+    let cases = [
+        ("wrong check digit", wrong_check),
+        ("impossible date", id_number("19790230", 101)),
+        ("future date", id_number("20990101", 101)),
+        ("too short", valid[..17].to_owned()),
+        ("too long", format!("{valid}1")),
+        ("letters", "41080219580312A01X".to_owned()),
+    ];
+    for (what, id) in cases {
+        let status = staff
+            .create_member(pb::CreateMemberRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                member: Some(member(&world.branch_a, "张建国", &id)),
+            })
+            .await
+            .expect_err(what);
+        assert_eq!(
+            violated_fields(&status),
+            vec!["member.id_number"],
+            "{what}: {status:?}"
+        );
+    }
+    assert!(
+        all_members(&world).await.is_empty(),
+        "a refused request must write nothing"
+    );
+
+    // Several bad fields are all named at once.
+    let mut bad = member(&world.branch_a, "", &valid);
+    bad.employment_status = 0;
+    bad.phone = "12345".into();
+    let status = staff
+        .create_member(pb::CreateMemberRequest {
+            request_id: String::new(),
+            member: Some(bad),
+        })
+        .await
+        .expect_err("many bad fields");
+    let fields = violated_fields(&status);
+    for field in [
+        "request_id",
+        "member.name",
+        "member.employment_status",
+        "member.phone",
+    ] {
+        assert!(
+            fields.contains(&field.to_owned()),
+            "{field} missing from {fields:?}"
+        );
+    }
+    assert!(all_members(&world).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_same_person_cannot_be_registered_twice() {
+    let world = World::new().await;
+    let mut dept = world.department().await;
+    let id = id_number("19620705", 202);
+    create_member(&mut dept, &world.branch_a, "李秀英", &id).await;
+    // Lower-case x or another branch makes no difference: it is the same person.
+    let status = dept
+        .create_member(pb::CreateMemberRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            member: Some(member(&world.branch_b, "李秀英", &id.to_lowercase())),
+        })
+        .await
+        .expect_err("duplicate");
+    assert_eq!(status.code(), Code::AlreadyExists, "{status:?}");
+    assert!(status.message().contains("member.id_number"));
+    assert_eq!(all_members(&world).await.len(), 1);
+
+    let found = dept
+        .find_member_by_id_number(pb::FindMemberByIdNumberRequest {
+            id_number: id.clone(),
+        })
+        .await
+        .expect("found by ID number")
+        .into_inner();
+    assert_eq!(found.name, "李秀英");
+}
+
+#[tokio::test]
+async fn a_retried_request_acts_once_and_a_reused_id_is_refused() {
+    let world = World::new().await;
+    let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
+    let request = pb::CreateMemberRequest {
+        request_id: "retry-1".into(),
+        member: Some(member(
+            &world.branch_a,
+            "王志强",
+            &id_number("19700120", 303),
+        )),
+    };
+    let first = staff
+        .create_member(request.clone())
+        .await
+        .expect("first")
+        .into_inner();
+    let second = staff
+        .create_member(request)
+        .await
+        .expect("retry")
+        .into_inner();
+    assert_eq!(
+        first, second,
+        "a retry answers exactly what the first call answered"
+    );
+    assert_eq!(all_members(&world).await.len(), 1);
+
+    let status = staff
+        .create_member(pb::CreateMemberRequest {
+            request_id: "retry-1".into(),
+            member: Some(member(
+                &world.branch_a,
+                "赵桂兰",
+                &id_number("19551101", 404),
+            )),
+        })
+        .await
+        .expect_err("same id, other content");
+    assert_eq!(status.code(), Code::AlreadyExists);
+    assert_eq!(all_members(&world).await.len(), 1);
+}
+
+#[tokio::test]
+async fn sensitive_data_is_masked_unless_revealed_with_a_reason_and_each_reveal_is_logged() {
+    let world = World::new().await;
+    let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
+    let id = id_number("19580312", 505);
+    let created = create_member(&mut staff, &world.branch_a, "张建国", &id).await;
+    assert_eq!(
+        created.id_number,
+        format!("{}********{}", &id[..6], &id[14..])
+    );
+    assert_eq!(created.phone, "139****1234");
+    assert!(created.sensitive.is_none() && !created.revealed);
+    assert!(created.family_members[0].annual_income.is_none());
+    assert!(created.family_members[0].health.is_empty());
+
+    let get = |reveal: bool, reason: &str| pb::GetMemberRequest {
+        member_id: created.member_id.clone(),
+        reveal_sensitive: reveal,
+        reveal_reason: reason.to_owned(),
+    };
+    let status = staff
+        .get_member(get(true, ""))
+        .await
+        .expect_err("no reason");
+    assert_eq!(violated_fields(&status), vec!["reveal_reason"]);
+
+    let revealed = staff
+        .get_member(get(true, "核实救助申请"))
+        .await
+        .expect("reveal")
+        .into_inner();
+    assert_eq!(revealed.id_number, id);
+    assert_eq!(revealed.phone, "13903911234");
+    let sensitive = revealed.sensitive.expect("sensitive present");
+    assert_eq!(sensitive.health_status, "尿毒症");
+    assert_eq!(sensitive.own_annual_income.map(|m| m.fen), Some(3_600_000));
+    assert_eq!(revealed.family_members[0].health, "高血压");
+
+    // A superior organisation reads members of its branches, but masked only.
+    let mut superior = world.as_role(Role::SuperiorOrg, &world.superior).await;
+    let masked = superior
+        .get_member(get(false, ""))
+        .await
+        .expect("masked read")
+        .into_inner();
+    assert!(!masked.revealed);
+    let status = superior
+        .get_member(get(true, "想看看"))
+        .await
+        .expect_err("not allowed");
+    assert_eq!(status.code(), Code::PermissionDenied);
+
+    let reads = world
+        .auditor()
+        .await
+        .list_sensitive_reads(pb::ListSensitiveReadsRequest {
+            resource: format!("members/{}", created.member_id),
+            ..Default::default()
+        })
+        .await
+        .expect("auditor lists reads")
+        .into_inner()
+        .reads;
+    assert_eq!(
+        reads.len(),
+        1,
+        "exactly the one successful reveal is logged: {reads:?}"
+    );
+    assert_eq!(reads[0].reason, "核实救助申请");
+    assert!(
+        reads[0]
+            .reader
+            .as_ref()
+            .is_some_and(|r| r.user_id.contains("branch_staff"))
+    );
+
+    // The ID number is not stored in clear anywhere in the ledger's schema.
+    let pool = relief_tests::raw_pool(&world.ledger.schema).await;
+    let dump: (String,) = sqlx::query_as("SELECT string_agg(t::text, ' ') FROM members t")
+        .fetch_one(&pool)
+        .await
+        .expect("dump");
+    assert!(
+        !dump.0.contains(&id),
+        "the members table holds the ID number in clear"
+    );
+}

@@ -1,0 +1,492 @@
+//! Demo data for `cargo xtask up`: an organisation tree with superior
+//! organisations (one nested) and ten branches (one directly under the
+//! committee), members with families, register rows across the categories,
+//! and one user per role with a ready-to-use token.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::Context;
+use relief_proto::common::v1::{Date, Money, OrgRef};
+use relief_proto::ledger::v1 as pb;
+use relief_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
+use relief_runtime::auth::{Role, RoleBinding, TokenSigner};
+use tonic::Request;
+use tonic::transport::Channel;
+
+/// Signs tokens with the development gateway key (`deploy/dev-keys`).
+pub fn dev_signer() -> anyhow::Result<TokenSigner> {
+    let pem =
+        std::fs::read_to_string(crate::workspace_root().join("deploy/dev-keys/gateway.key.pem"))?;
+    TokenSigner::from_pem("gateway-dev", "relief-gateway", "relief-ledger", &pem)
+}
+
+/// The check character of GB 11643 for 17 digits.
+fn with_check_digit(first17: &str) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let sum: u32 = first17
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
+    format!("{first17}{}", CHECK[(sum % 11) as usize] as char)
+}
+
+fn date(year: i32, month: i32, day: i32) -> Option<Date> {
+    Some(Date { year, month, day })
+}
+
+struct Client {
+    inner: LedgerServiceClient<Channel>,
+    token: String,
+    counter: u32,
+}
+
+impl Client {
+    fn request<T>(&mut self, message: T) -> anyhow::Result<Request<T>> {
+        let mut request = Request::new(message);
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {}", self.token).parse()?);
+        Ok(request)
+    }
+
+    fn request_id(&mut self) -> String {
+        self.counter += 1;
+        format!("demo-{}-{}", std::process::id(), self.counter)
+    }
+
+    async fn org(
+        &mut self,
+        parent_id: i64,
+        kind: pb::OrgKind,
+        name: &str,
+        unit: &str,
+    ) -> anyhow::Result<pb::Org> {
+        let request_id = self.request_id();
+        let request = self.request(pb::CreateOrgRequest {
+            request_id,
+            parent_id,
+            kind: kind as i32,
+            name: name.to_owned(),
+            unit_name: unit.to_owned(),
+        })?;
+        Ok(self.inner.create_org(request).await?.into_inner())
+    }
+}
+
+struct DemoMember {
+    name: &'static str,
+    birth: &'static str,
+    male: bool,
+    branch: usize,
+    category: pb::HardshipCategory,
+    cause: &'static str,
+    household: i32,
+    income_yuan: i64,
+    recognised: bool,
+}
+
+const MEMBERS: [DemoMember; 12] = [
+    DemoMember {
+        name: "张建国",
+        birth: "19580312",
+        male: true,
+        branch: 0,
+        category: pb::HardshipCategory::MajorIllness,
+        cause: "本人患尿毒症，长期透析",
+        household: 3,
+        income_yuan: 36_000,
+        recognised: true,
+    },
+    DemoMember {
+        name: "李秀英",
+        birth: "19620705",
+        male: false,
+        branch: 0,
+        category: pb::HardshipCategory::MinimumLivingGuarantee,
+        cause: "家庭人均收入低于低保线",
+        household: 2,
+        income_yuan: 14_400,
+        recognised: true,
+    },
+    DemoMember {
+        name: "王志强",
+        birth: "19700120",
+        male: true,
+        branch: 1,
+        category: pb::HardshipCategory::MajorAccident,
+        cause: "交通事故致残",
+        household: 4,
+        income_yuan: 42_000,
+        recognised: true,
+    },
+    DemoMember {
+        name: "赵桂兰",
+        birth: "19551101",
+        male: false,
+        branch: 2,
+        category: pb::HardshipCategory::MajorIllness,
+        cause: "配偶患恶性肿瘤",
+        household: 2,
+        income_yuan: 30_000,
+        recognised: true,
+    },
+    DemoMember {
+        name: "刘德明",
+        birth: "19660918",
+        male: true,
+        branch: 3,
+        category: pb::HardshipCategory::MajorDisaster,
+        cause: "住房毁于2021年特大暴雨",
+        household: 5,
+        income_yuan: 48_000,
+        recognised: true,
+    },
+    DemoMember {
+        name: "陈淑芬",
+        birth: "19730226",
+        male: false,
+        branch: 4,
+        category: pb::HardshipCategory::Other,
+        cause: "独自抚养两名在校子女",
+        household: 3,
+        income_yuan: 33_600,
+        recognised: false,
+    },
+    DemoMember {
+        name: "杨国庆",
+        birth: "19591001",
+        male: true,
+        branch: 5,
+        category: pb::HardshipCategory::MajorIllness,
+        cause: "本人脑梗后遗症",
+        household: 2,
+        income_yuan: 26_400,
+        recognised: true,
+    },
+    DemoMember {
+        name: "黄丽华",
+        birth: "19680614",
+        male: false,
+        branch: 6,
+        category: pb::HardshipCategory::MinimumLivingGuarantee,
+        cause: "享受城市低保",
+        household: 3,
+        income_yuan: 18_000,
+        recognised: true,
+    },
+    DemoMember {
+        name: "周文斌",
+        birth: "19611208",
+        male: true,
+        branch: 7,
+        category: pb::HardshipCategory::MajorAccident,
+        cause: "工伤致双下肢残疾",
+        household: 4,
+        income_yuan: 39_600,
+        recognised: false,
+    },
+    DemoMember {
+        name: "吴玉梅",
+        birth: "19570419",
+        male: false,
+        branch: 8,
+        category: pb::HardshipCategory::Other,
+        cause: "丧偶，子女失业",
+        household: 3,
+        income_yuan: 27_000,
+        recognised: true,
+    },
+    DemoMember {
+        name: "孙海涛",
+        birth: "19750830",
+        male: true,
+        branch: 9,
+        category: pb::HardshipCategory::MajorIllness,
+        cause: "子女患白血病",
+        household: 3,
+        income_yuan: 45_000,
+        recognised: true,
+    },
+    DemoMember {
+        name: "马春花",
+        birth: "19640303",
+        male: false,
+        branch: 9,
+        category: pb::HardshipCategory::MinimumLivingGuarantee,
+        cause: "家庭成员均无固定收入",
+        household: 4,
+        income_yuan: 19_200,
+        recognised: false,
+    },
+];
+
+/// Loads the demo data and returns what to print about logging in.
+pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
+    let signer = dev_signer()?;
+    let ttl = Duration::from_secs(12 * 3600);
+    let committee = |role| {
+        vec![RoleBinding {
+            role,
+            org_path: "/1/".to_owned(),
+        }]
+    };
+    let department_token = signer.sign(
+        "demo-department",
+        "工委组织部 王主任",
+        None,
+        committee(Role::Department),
+        ttl,
+    )?;
+    let ledger_port = ports
+        .get("ledger")
+        .copied()
+        .context("the ledger service is not running")?;
+    let channel = Channel::from_shared(format!("http://127.0.0.1:{ledger_port}"))?
+        .connect()
+        .await?;
+    let mut client = Client {
+        inner: LedgerServiceClient::new(channel),
+        token: department_token.clone(),
+        counter: 0,
+    };
+
+    use pb::OrgKind::{Branch, Superior};
+    let finance = client
+        .org(1, Superior, "市财政局机关党委", "焦作市财政局")
+        .await?;
+    let education = client
+        .org(1, Superior, "市教育局机关党委", "焦作市教育局")
+        .await?;
+    let health = client
+        .org(1, Superior, "市卫健委机关党委", "焦作市卫生健康委员会")
+        .await?;
+    let education_direct = client
+        .org(
+            education.org_id,
+            Superior,
+            "市教育局直属单位党总支",
+            "焦作市教育局",
+        )
+        .await?;
+    let branches = vec![
+        client
+            .org(finance.org_id, Branch, "预算科党支部", "焦作市财政局")
+            .await?,
+        client
+            .org(finance.org_id, Branch, "国库科党支部", "焦作市财政局")
+            .await?,
+        client
+            .org(finance.org_id, Branch, "退休干部党支部", "焦作市财政局")
+            .await?,
+        client
+            .org(education.org_id, Branch, "机关第一党支部", "焦作市教育局")
+            .await?,
+        client
+            .org(education.org_id, Branch, "机关第二党支部", "焦作市教育局")
+            .await?,
+        client
+            .org(
+                education_direct.org_id,
+                Branch,
+                "电教馆党支部",
+                "焦作市电化教育馆",
+            )
+            .await?,
+        client
+            .org(
+                education_direct.org_id,
+                Branch,
+                "教研室党支部",
+                "焦作市教学研究室",
+            )
+            .await?,
+        client
+            .org(
+                health.org_id,
+                Branch,
+                "医政科党支部",
+                "焦作市卫生健康委员会",
+            )
+            .await?,
+        client
+            .org(
+                health.org_id,
+                Branch,
+                "疾控中心党支部",
+                "焦作市疾病预防控制中心",
+            )
+            .await?,
+        client
+            .org(1, Branch, "市政府办公室党支部", "焦作市人民政府办公室")
+            .await?,
+    ];
+
+    let mut first_member_id = String::new();
+    for (index, demo) in MEMBERS.iter().enumerate() {
+        let branch = &branches[demo.branch];
+        let sequence = 100 + index * 2 + usize::from(demo.male);
+        let id_number = with_check_digit(&format!("410802{}{:03}", demo.birth, sequence));
+        let year: i32 = demo.birth[..4].parse()?;
+        let request_id = client.request_id();
+        let request = client.request(pb::CreateMemberRequest {
+            request_id,
+            member: Some(pb::Member {
+                branch: Some(OrgRef {
+                    org_id: branch.org_id,
+                    ..Default::default()
+                }),
+                name: demo.name.to_owned(),
+                id_number,
+                party_join_date: date(year + 24, 7, 1),
+                work_unit: branch.unit_name.clone(),
+                employment_status: if year < 1965 {
+                    pb::EmploymentStatus::Retired
+                } else {
+                    pb::EmploymentStatus::InPost
+                } as i32,
+                phone: format!("1390391{:04}", 1000 + index),
+                address: format!("焦作市解放区民主路{}号", 10 + index),
+                family_members: vec![
+                    pb::FamilyMember {
+                        relation: "配偶".to_owned(),
+                        name: "（配偶）".to_owned(),
+                        age: 2026 - year - 2,
+                        occupation: "无业".to_owned(),
+                        annual_income: Some(Money { fen: 0 }),
+                        health: "一般".to_owned(),
+                        able_to_work: false,
+                    },
+                    pb::FamilyMember {
+                        relation: "子女".to_owned(),
+                        name: "（子女）".to_owned(),
+                        age: 2026 - year - 28,
+                        occupation: "在校学生".to_owned(),
+                        annual_income: Some(Money { fen: 0 }),
+                        health: "健康".to_owned(),
+                        able_to_work: true,
+                    },
+                ],
+                sensitive: Some(pb::SensitiveInfo {
+                    health_status: demo.cause.to_owned(),
+                    own_annual_income: Some(Money {
+                        fen: demo.income_yuan * 100,
+                    }),
+                    income_source: if year < 1965 { "退休金" } else { "工资" }.to_owned(),
+                    ..Default::default()
+                }),
+                receives_dibao: demo.category == pb::HardshipCategory::MinimumLivingGuarantee,
+                ..Default::default()
+            }),
+        })?;
+        let member = client.inner.create_member(request).await?.into_inner();
+        if first_member_id.is_empty() {
+            first_member_id = member.member_id.clone();
+        }
+        let request_id = client.request_id();
+        let request = client.request(pb::CreateRecordRequest {
+            request_id,
+            member_id: member.member_id.clone(),
+            category: demo.category as i32,
+            cause: demo.cause.to_owned(),
+            description: format!("{}，经支部核实情况属实。", demo.cause),
+            household_size: demo.household,
+            annual_household_income: Some(Money {
+                fen: demo.income_yuan * 100,
+            }),
+            since: date(2024 + (index % 3) as i32, 11, 20),
+            source_kind: pb::RecordSourceKind::Manual as i32,
+            source_ref: String::new(),
+        })?;
+        let record = client.inner.create_record(request).await?.into_inner();
+        if demo.recognised {
+            let request_id = client.request_id();
+            let request = client.request(pb::RecogniseRecordRequest {
+                request_id,
+                record_id: record.record_id.clone(),
+                etag: record.etag.clone(),
+                comment: "经组织部审核认定".to_owned(),
+            })?;
+            client.inner.recognise_record(request).await?;
+        }
+    }
+
+    let users = [
+        (
+            "branch_staff",
+            "预算科党支部 专干",
+            Role::BranchStaff,
+            branches[0].path.clone(),
+            None,
+        ),
+        (
+            "superior_org",
+            "市财政局机关党委 委员",
+            Role::SuperiorOrg,
+            finance.path.clone(),
+            None,
+        ),
+        (
+            "department",
+            "工委组织部 王主任",
+            Role::Department,
+            "/1/".to_owned(),
+            None,
+        ),
+        (
+            "committee",
+            "工委会议 委员",
+            Role::Committee,
+            "/1/".to_owned(),
+            None,
+        ),
+        (
+            "finance",
+            "工委财务 会计",
+            Role::Finance,
+            "/1/".to_owned(),
+            None,
+        ),
+        (
+            "auditor",
+            "专项检查组 组长",
+            Role::Auditor,
+            "/1/".to_owned(),
+            None,
+        ),
+        (
+            "member",
+            "张建国",
+            Role::Member,
+            branches[0].path.clone(),
+            Some(first_member_id.as_str()),
+        ),
+    ];
+    let mut out = String::from(
+        "Logins (until the gateway's login exists, each role has a bearer token valid for 12 hours):\n",
+    );
+    let mut env_file = String::new();
+    for (login, display, role, path, member_id) in users {
+        let token = signer.sign(
+            &format!("demo-{login}"),
+            display,
+            member_id,
+            vec![RoleBinding {
+                role,
+                org_path: path.clone(),
+            }],
+            ttl,
+        )?;
+        out.push_str(&format!("  {login:<13} {display} on {path}\n"));
+        env_file.push_str(&format!("export TOKEN_{}={token}\n", login.to_uppercase()));
+    }
+    let env_path = crate::target_dir().join("xtask/tokens.env");
+    std::fs::write(&env_path, env_file)?;
+    out.push_str(&format!(
+        "\nLoad them with:  source {}\nthen, e.g. (grpcurl uses server reflection):\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN_DEPARTMENT\" \\\n    -d '{{\"org_id\": 0}}' 127.0.0.1:{ledger_port} relief.ledger.v1.LedgerService/ListRecords\n",
+        env_path.display()
+    ));
+    Ok(out)
+}
