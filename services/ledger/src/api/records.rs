@@ -19,6 +19,14 @@ use crate::domain::record::{
 use crate::error::Error;
 use crate::store::{Change, NewRecordRow, RecordFilter, RecordRow, Store, VerificationRow};
 
+/// What a record change is, for its history.
+struct Why<'a> {
+    action: &'a str,
+    reason: &'a str,
+    /// Sealed fields that changed (their values never enter the history).
+    sealed_changed: &'a [&'a str],
+}
+
 /// Associated data binding a sealed income to its record.
 fn income_aad(record_id: Uuid) -> String {
     format!("records/{record_id}")
@@ -288,10 +296,13 @@ impl LedgerApi {
         caller: &Caller,
         before: &RecordRow,
         after: &RecordRow,
-        action: &str,
-        reason: &str,
-        extra_changed: &[&str],
+        why: Why<'_>,
     ) -> Result<pb::HardshipRecord, Status> {
+        let Why {
+            action,
+            reason,
+            sealed_changed: extra_changed,
+        } = why;
         if !Store::update_record(tx, after, before.version).await? {
             return Err(Error::EtagMismatch(format!("record {}", before.record_id)).into());
         }
@@ -439,9 +450,11 @@ impl LedgerApi {
                 &caller,
                 &before,
                 &after,
-                "record.adjusted",
-                request.reason.trim(),
-                &extra,
+                Why {
+                    action: "record.adjusted",
+                    reason: request.reason.trim(),
+                    sealed_changed: &extra,
+                },
             )
             .await?;
         idempotency::complete(&mut tx, &request.request_id, &response).await?;
@@ -513,9 +526,11 @@ impl LedgerApi {
                 &caller,
                 &before,
                 &after,
-                "record.removed",
-                request.reason.trim(),
-                &[],
+                Why {
+                    action: "record.removed",
+                    reason: request.reason.trim(),
+                    sealed_changed: &[],
+                },
             )
             .await?;
         idempotency::complete(&mut tx, &request.request_id, &response).await?;
@@ -569,9 +584,11 @@ impl LedgerApi {
                 &caller,
                 &before,
                 &after,
-                "record.recognised",
-                request.comment.trim(),
-                &[],
+                Why {
+                    action: "record.recognised",
+                    reason: request.comment.trim(),
+                    sealed_changed: &[],
+                },
             )
             .await?;
         idempotency::complete(&mut tx, &request.request_id, &response).await?;
@@ -671,9 +688,11 @@ impl LedgerApi {
                 &caller,
                 &before,
                 &after,
-                &action,
-                &draft.findings,
-                &extra,
+                Why {
+                    action: &action,
+                    reason: &draft.findings,
+                    sealed_changed: &extra,
+                },
             )
             .await?;
         idempotency::complete(&mut tx, &request.request_id, &response).await?;
