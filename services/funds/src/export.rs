@@ -485,7 +485,8 @@ pub fn vouchers_xlsx(year: i32, vouchers: &[VoucherRow]) -> Result<Vec<u8>, Xlsx
             ]
         })
         .collect();
-    let mut row = table(sheet, &formats, 2, "凭证明细", &headers, &rows)?;
+    // The total sits right under the last voucher.
+    let mut row = table(sheet, &formats, 2, "凭证明细", &headers, &rows)? - 1;
     let total: Money = vouchers.iter().map(|v| Money::from_fen(v.amount)).sum();
     sheet.write_string_with_format(row, 5, "合计", &formats.header)?;
     sheet.write_number_with_format(row, 6, total.yuan_f64(), &formats.yuan)?;
