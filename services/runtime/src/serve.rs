@@ -106,10 +106,16 @@ pub async fn serve(
             .set_service_status(*name, ServingStatus::Serving)
             .await;
     }
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(relief_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+    // Both reflection versions: grpcurl speaks v1, many other clients
+    // (Postman, Python's grpc_reflection, older tools) still v1alpha.
+    let descriptors = served_descriptors(&service.names)?;
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_file_descriptor_set(descriptors.clone())
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
 
     let drain = Duration::from_millis(limits.drain_ms);
     let names = service.names.clone();
@@ -136,13 +142,27 @@ pub async fn serve(
         .layer(AuthLayer::new(verifier))
         .add_routes(service.routes)
         .add_service(health_service)
-        .add_service(reflection)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),
             stopping,
         )
         .await?;
     Ok(())
+}
+
+/// The API's descriptors with only the services this process serves, so a
+/// reflection client lists what it can call here and nothing else.
+fn served_descriptors(served: &[&str]) -> anyhow::Result<prost_types::FileDescriptorSet> {
+    let mut set: prost_types::FileDescriptorSet =
+        prost::Message::decode(relief_proto::FILE_DESCRIPTOR_SET)?;
+    for file in &mut set.file {
+        let package = file.package().to_owned();
+        file.service
+            .retain(|svc| served.contains(&format!("{package}.{}", svc.name()).as_str()));
+    }
+    Ok(set)
 }
 
 /// Completes on Ctrl-C or SIGTERM (what Kubernetes sends first).
