@@ -232,8 +232,7 @@ impl Store {
         .await?)
     }
 
-    /// Reports newest first. A report of several subtrees (path '') is listed
-    /// only to callers who see everything (`patterns` covering '/').
+    /// Reports of subtrees inside `patterns`, newest first.
     pub async fn list_reports(
         &self,
         year: i32,
