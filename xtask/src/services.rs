@@ -132,7 +132,20 @@ pub fn local_config(database_url: &str) -> anyhow::Result<String> {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let gateway_pub = indent(dev_key("gateway.pub.pem")?);
+    let mut trusted = format!(
+        "    - kid: gateway-dev\n      issuer: relief-gateway\n      public_key_pem: |\n{}\n",
+        indent(dev_key("gateway.pub.pem")?)
+    );
+    // Each service's own principal, limited to the roles its relays need.
+    for spec in &SERVICES {
+        if let Ok(pem) = dev_key(&format!("{}.pub.pem", spec.name)) {
+            trusted.push_str(&format!(
+                "    - kid: {name}\n      issuer: {name}\n      allowed_roles: [department]\n      public_key_pem: |\n{}\n",
+                indent(pem),
+                name = spec.name
+            ));
+        }
+    }
     let mut peers = String::new();
     for spec in &SERVICES {
         peers.push_str(&format!(
@@ -143,7 +156,7 @@ pub fn local_config(database_url: &str) -> anyhow::Result<String> {
     Ok(format!(
         "# Written by `cargo xtask up` for this run only (development keys).\n\
 database:\n  url: {database_url}\n\
-auth:\n  trusted_keys:\n    - kid: gateway-dev\n      issuer: relief-gateway\n      public_key_pem: |\n{gateway_pub}\n\
+auth:\n  trusted_keys:\n{trusted}\
 telemetry:\n  log_format: pretty\n\
 peers:\n{peers}\
 ledger:\n  pii_encryption_key: {}\n  pii_hash_key: {}\n",
@@ -166,7 +179,11 @@ pub async fn spawn_binary(
     config: &std::path::Path,
     quiet: bool,
 ) -> anyhow::Result<Running> {
-    let mut child = Command::new(&binary)
+    let mut command = Command::new(&binary);
+    if let Ok(key) = dev_key(&format!("{}.key.pem", spec.name)) {
+        command.env("RELIEF__AUTH__SERVICE_SIGNING_KEY", key);
+    }
+    let mut child = command
         .current_dir(workspace_root())
         .env("RELIEF_CONFIG", config)
         .env("RELIEF__GRPC__PORT", spec.port.to_string())
