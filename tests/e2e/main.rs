@@ -1,5 +1,6 @@
 //! End-to-end tests: every service as a real gRPC server on port 0, backed by
 //! the real PostgreSQL that `cargo xtask test` started, driven like a client.
 
+mod deploy;
 mod funds;
 mod ledger;
