@@ -1072,6 +1072,7 @@ impl FakeNotify {
             }],
             service_signing_key: None,
             audience: AUDIENCE.into(),
+            clock_skew_seconds: 0,
         })
         .expect("verifier");
         FakeNotify {

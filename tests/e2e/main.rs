@@ -3,4 +3,5 @@
 
 mod deploy;
 mod funds;
+mod gateway;
 mod ledger;

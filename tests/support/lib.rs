@@ -57,6 +57,7 @@ pub fn runtime_settings(schema: &str) -> RuntimeSettings {
             }],
             service_signing_key: None,
             audience: AUDIENCE.into(),
+            clock_skew_seconds: 0,
         },
         telemetry: TelemetrySettings {
             level: "warn".into(),
@@ -189,4 +190,101 @@ pub async fn spawn_ledger() -> Spawned {
 fn base64_key(seed: u8) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode([seed; 32])
+}
+
+pub const ADMIN_LOGIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "Winter-relief-2026";
+
+/// What a gateway test may vary.
+#[derive(Debug, Clone)]
+pub struct GatewayOptions {
+    pub access_ttl_seconds: u64,
+    pub per_user_per_second: f64,
+    pub per_user_burst: f64,
+    pub max_body_bytes: usize,
+    pub max_failures: i32,
+}
+
+impl Default for GatewayOptions {
+    fn default() -> Self {
+        GatewayOptions {
+            access_ttl_seconds: 600,
+            per_user_per_second: 1000.0,
+            per_user_burst: 1000.0,
+            max_body_bytes: 64 * 1024,
+            max_failures: 3,
+        }
+    }
+}
+
+/// A running gateway: its gRPC and HTTP addresses.
+pub struct SpawnedGateway {
+    pub grpc: SocketAddr,
+    pub http: SocketAddr,
+    pub schema: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for SpawnedGateway {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl SpawnedGateway {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.http)
+    }
+}
+
+/// Starts a gateway in front of `ledger`, with the bootstrap administrator.
+pub async fn spawn_gateway(ledger: &Spawned, options: GatewayOptions) -> SpawnedGateway {
+    let schema = unique_schema("gateway");
+    let mut runtime = runtime_settings(&schema);
+    runtime.peers.ledger = format!("http://{}", ledger.addr);
+    runtime.peers.timeout_ms = 5_000;
+    let settings = relief_gateway::Settings {
+        runtime,
+        gateway: relief_gateway::GatewaySettings {
+            http_host: "127.0.0.1".into(),
+            http_port: 0,
+            signing_key: SecretString::from(DEV_GATEWAY_PRIVATE_KEY),
+            signing_kid: "gateway-dev".into(),
+            issuer: "relief-gateway".into(),
+            access_token_ttl_seconds: options.access_ttl_seconds,
+            refresh_token_ttl_seconds: 3600,
+            lockout: relief_gateway::LockoutSettings {
+                max_failures: options.max_failures,
+                lock_seconds: 60,
+            },
+            rate_limit: relief_gateway::RateLimitSettings {
+                per_user_per_second: options.per_user_per_second,
+                per_user_burst: options.per_user_burst,
+                per_address_per_second: options.per_user_per_second,
+                per_address_burst: options.per_user_burst,
+            },
+            max_body_bytes: options.max_body_bytes,
+            cors_allowed_origins: vec!["https://relief.example".into()],
+            bootstrap_admin: relief_gateway::BootstrapAdmin {
+                login_name: ADMIN_LOGIN.into(),
+                password: SecretString::from(ADMIN_PASSWORD),
+            },
+        },
+    };
+    let app = relief_gateway::Application::build(settings)
+        .await
+        .expect("building the gateway");
+    let (grpc, http) = (app.grpc_addr(), app.http_addr());
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    SpawnedGateway {
+        grpc,
+        http,
+        schema,
+        stop: Some(stop),
+    }
 }

@@ -106,6 +106,7 @@ impl Role {
                     | FundsRead
                     | DisbursementRecord
                     | InboxRead
+                    | IdentityAdmin
             ),
             Role::Department => !matches!(
                 permission,
@@ -353,6 +354,7 @@ struct Trusted {
 pub struct TokenVerifier {
     keys: HashMap<String, Trusted>,
     audience: String,
+    leeway: u64,
 }
 
 impl TokenVerifier {
@@ -382,6 +384,7 @@ impl TokenVerifier {
         Ok(TokenVerifier {
             keys,
             audience: settings.audience.clone(),
+            leeway: settings.clock_skew_seconds,
         })
     }
 
@@ -397,7 +400,7 @@ impl TokenVerifier {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_audience(&[&self.audience]);
         validation.set_issuer(&[&trusted.issuer]);
-        validation.leeway = 5;
+        validation.leeway = self.leeway;
         let data =
             jsonwebtoken::decode::<Claims>(token, &trusted.key, &validation).map_err(|err| {
                 match err.kind() {

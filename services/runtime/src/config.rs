@@ -49,6 +49,13 @@ pub struct AuthSettings {
     pub service_signing_key: Option<SecretString>,
     /// Audience every token must name.
     pub audience: String,
+    /// Clock difference tolerated when checking a token's expiry.
+    #[serde(default = "default_clock_skew")]
+    pub clock_skew_seconds: u64,
+}
+
+fn default_clock_skew() -> u64 {
+    5
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -130,3 +130,21 @@ pub fn inject_current_context(metadata: &mut tonic::metadata::MetadataMap) {
     let context = tracing::Span::current().context();
     TraceContextPropagator::new().inject_context(&context, &mut MetadataInjector(metadata));
 }
+
+/// Writes the current trace context into outgoing HTTP headers (the
+/// gateway's forwarding of raw gRPC requests).
+pub fn inject_into_headers(headers: &mut http::HeaderMap) {
+    struct HeaderInjector<'a>(&'a mut http::HeaderMap);
+    impl Injector for HeaderInjector<'_> {
+        fn set(&mut self, key: &str, value: String) {
+            if let (Ok(key), Ok(value)) = (
+                http::header::HeaderName::from_bytes(key.as_bytes()),
+                http::HeaderValue::from_str(&value),
+            ) {
+                self.0.insert(key, value);
+            }
+        }
+    }
+    let context = tracing::Span::current().context();
+    TraceContextPropagator::new().inject_context(&context, &mut HeaderInjector(headers));
+}

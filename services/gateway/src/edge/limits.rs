@@ -1,0 +1,263 @@
+//! Request hygiene at the door: a request id on every request, rate limits per
+//! signed-in user and per client address, security headers, and one JSON
+//! access-log line per request.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderName, HeaderValue, header};
+use relief_runtime::auth::Authentication;
+use tonic::Status;
+use tonic_types::{ErrorDetails, StatusExt};
+
+use super::json::error_response;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A token bucket's shape: sustained rate and burst.
+#[derive(Debug, Clone, Copy)]
+pub struct BucketSpec {
+    pub per_second: f64,
+    pub burst: f64,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Token buckets keyed by user or address, kept in memory (each gateway
+/// replica limits on its own; the limits are per replica).
+pub struct RateLimiter {
+    per_user: BucketSpec,
+    per_address: BucketSpec,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_user: BucketSpec, per_address: BucketSpec) -> Self {
+        RateLimiter {
+            per_user,
+            per_address,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `key`; when none is left, how long until one is.
+    fn take(&self, key: &str, spec: BucketSpec, now: Instant) -> Result<(), Duration> {
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
+        if buckets.len() > 100_000 {
+            // Forget idle callers rather than grow without bound.
+            buckets.retain(|_, bucket| now.duration_since(bucket.at) < Duration::from_secs(600));
+        }
+        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: spec.burst,
+            at: now,
+        });
+        let elapsed = now.duration_since(bucket.at).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * spec.per_second).min(spec.burst);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - bucket.tokens) / spec.per_second,
+            ))
+        }
+    }
+}
+
+fn is_grpc(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/grpc"))
+}
+
+/// The client address: the TCP peer, as axum or tonic recorded it.
+pub fn client_address(request: &Request) -> Option<SocketAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0)
+        .or_else(|| {
+            request
+                .extensions()
+                .get::<tonic::transport::server::TcpConnectInfo>()
+                .and_then(|info| info.remote_addr())
+        })
+}
+
+fn caller_id(request: &Request) -> Option<String> {
+    match request.extensions().get::<Authentication>() {
+        Some(Authentication::Caller(caller)) => Some(caller.user_id.clone()),
+        _ => None,
+    }
+}
+
+pub async fn rate_limit(
+    State(limiter): State<Arc<RateLimiter>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (key, spec) = match caller_id(&request) {
+        Some(user) => (format!("user:{user}"), limiter.per_user),
+        None => (
+            format!(
+                "addr:{}",
+                client_address(&request)
+                    .map(|a| a.ip().to_string())
+                    .unwrap_or_default()
+            ),
+            limiter.per_address,
+        ),
+    };
+    let Err(wait) = limiter.take(&key, spec, Instant::now()) else {
+        return next.run(request).await;
+    };
+    let seconds = wait.as_secs().max(1);
+    tracing::warn!(key, retry_after = seconds, "rate limited");
+    let message = format!("too many requests; retry after {seconds} s");
+    let mut response = if is_grpc(&request) {
+        let mut details = ErrorDetails::new();
+        details.set_retry_info(Some(wait));
+        super::super::proxy::status_response(Status::with_error_details(
+            tonic::Code::ResourceExhausted,
+            message,
+            details,
+        ))
+    } else {
+        error_response(
+            http::StatusCode::TOO_MANY_REQUESTS,
+            "RESOURCE_EXHAUSTED",
+            &message,
+            Vec::new(),
+        )
+    };
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Accepts a sane `x-request-id` or makes one, and echoes it.
+pub async fn request_id(mut request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| {
+            !value.is_empty() && value.len() <= 128 && value.chars().all(|c| c.is_ascii_graphic())
+        })
+        .map(str::to_owned);
+    let id = given.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+    request.headers_mut().insert(REQUEST_ID, value.clone());
+    tracing::Span::current().record("request_id", id.as_str());
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(REQUEST_ID, value);
+    response
+}
+
+/// Headers every browser-facing answer carries.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        (
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+        (
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        ),
+        ("cross-origin-resource-policy", "same-site"),
+    ] {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// One structured line per request: what, who, how it ended, how long.
+pub async fn access_log(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let user = caller_id(&request).unwrap_or_default();
+    let address = client_address(&request)
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let response = next.run(request).await;
+    let grpc_status = response
+        .headers()
+        .get("grpc-status")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    tracing::info!(
+        target: "access",
+        %method,
+        path,
+        status = response.status().as_u16(),
+        grpc_status,
+        latency_ms = started.elapsed().as_millis() as u64,
+        request_id,
+        user,
+        address,
+        "request"
+    );
+    response.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_refills_at_its_rate() {
+        let spec = BucketSpec {
+            per_second: 2.0,
+            burst: 2.0,
+        };
+        let limiter = RateLimiter::new(spec, spec);
+        let start = Instant::now();
+        assert!(limiter.take("k", spec, start).is_ok());
+        assert!(limiter.take("k", spec, start).is_ok());
+        let wait = limiter.take("k", spec, start).expect_err("empty");
+        assert!(wait <= Duration::from_millis(500) && wait > Duration::ZERO);
+        assert!(
+            limiter.take("other", spec, start).is_ok(),
+            "buckets are per key"
+        );
+        assert!(
+            limiter
+                .take("k", spec, start + Duration::from_millis(600))
+                .is_ok()
+        );
+    }
+}

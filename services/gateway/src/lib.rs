@@ -1,0 +1,278 @@
+//! The gateway: the one door (SPEC §8). It owns identity — users, role
+//! bindings, login with rotating refresh tokens, lockout — in its own schema,
+//! signs the access tokens every service verifies, forwards gRPC calls to the
+//! services unchanged, and serves the same calls as gRPC-Web and as JSON over
+//! HTTP (with an OpenAPI document and file downloads), behind request ids,
+//! rate limits and security headers.
+
+pub mod domain;
+pub mod edge;
+pub mod error;
+pub mod identity;
+pub mod proxy;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use relief_proto::gateway::v1::identity_service_server::IdentityServiceServer;
+use relief_runtime::auth::{TokenSigner, TokenVerifier};
+use relief_runtime::config::RuntimeSettings;
+use relief_runtime::serve::GrpcService;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+
+use crate::domain::lockout::LockoutPolicy;
+use crate::edge::json::JsonEdge;
+use crate::edge::limits::{BucketSpec, RateLimiter};
+use crate::identity::{IdentityApi, SessionPolicy};
+use crate::proxy::Upstream;
+
+const DEFAULTS: &str = include_str!("../config/defaults.yaml");
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub const IDENTITY_SERVICE: &str = "relief.gateway.v1.IdentityService";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    #[serde(flatten)]
+    pub runtime: RuntimeSettings,
+    pub gateway: GatewaySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GatewaySettings {
+    pub http_host: String,
+    /// 0 picks a free port (tests).
+    pub http_port: u16,
+    pub signing_key: SecretString,
+    pub signing_kid: String,
+    pub issuer: String,
+    pub access_token_ttl_seconds: u64,
+    pub refresh_token_ttl_seconds: i64,
+    pub lockout: LockoutSettings,
+    pub rate_limit: RateLimitSettings,
+    pub max_body_bytes: usize,
+    #[serde(default)]
+    pub cors_allowed_origins: Vec<String>,
+    pub bootstrap_admin: BootstrapAdmin,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LockoutSettings {
+    pub max_failures: i32,
+    pub lock_seconds: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub per_user_per_second: f64,
+    pub per_user_burst: f64,
+    pub per_address_per_second: f64,
+    pub per_address_burst: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BootstrapAdmin {
+    pub login_name: String,
+    pub password: SecretString,
+}
+
+impl Settings {
+    pub fn load() -> anyhow::Result<Self> {
+        Ok(relief_runtime::config::load(DEFAULTS)?)
+    }
+}
+
+/// The services behind the gateway, by configured peer.
+fn upstreams(settings: &RuntimeSettings) -> anyhow::Result<Vec<Upstream>> {
+    let peers = &settings.peers;
+    let mut upstreams = Vec::new();
+    for (name, address) in [
+        ("relief.ledger.v1.LedgerService", &peers.ledger),
+        ("relief.workflow.v1.WorkflowService", &peers.workflow),
+        ("relief.funds.v1.FundsService", &peers.funds),
+        ("relief.notify.v1.NotificationService", &peers.notify),
+    ] {
+        if !address.is_empty() {
+            upstreams.push(Upstream::new(
+                name,
+                relief_runtime::client::peer_channel(address)?,
+            ));
+        }
+    }
+    Ok(upstreams)
+}
+
+pub struct Application {
+    grpc_listener: TcpListener,
+    http_listener: TcpListener,
+    settings: Settings,
+    verifier: Arc<TokenVerifier>,
+    grpc_router: axum::Router,
+    http_router: axum::Router,
+    services: Vec<&'static str>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let gateway = &settings.gateway;
+        anyhow::ensure!(
+            !gateway.signing_key.expose_secret().is_empty(),
+            "gateway.signing_key must be set (Ed25519 private key, PKCS#8 PEM)"
+        );
+        let signer = Arc::new(TokenSigner::from_pem(
+            &gateway.signing_kid,
+            &gateway.issuer,
+            &settings.runtime.auth.audience,
+            gateway.signing_key.expose_secret(),
+        )?);
+        let verifier = Arc::new(TokenVerifier::new(&settings.runtime.auth)?);
+        let pool =
+            relief_runtime::db::connect_and_migrate(&settings.runtime.database, &MIGRATOR).await?;
+        let upstreams = upstreams(&settings.runtime)?;
+        let ledger = match settings.runtime.peers.ledger.as_str() {
+            "" => None,
+            address => Some(relief_runtime::client::peer_channel(address)?),
+        };
+        let peer_timeout = Duration::from_millis(settings.runtime.peers.timeout_ms);
+        let identity = IdentityApi::new(
+            store::Store::new(pool.clone()),
+            signer,
+            SessionPolicy {
+                access_ttl: Duration::from_secs(gateway.access_token_ttl_seconds),
+                refresh_ttl: time::Duration::seconds(gateway.refresh_token_ttl_seconds),
+                lockout: LockoutPolicy {
+                    max_failures: gateway.lockout.max_failures.max(1),
+                    lock_for: time::Duration::seconds(gateway.lockout.lock_seconds),
+                },
+            },
+            ledger,
+            peer_timeout,
+        );
+        identity
+            .bootstrap_admin(
+                &gateway.bootstrap_admin.login_name,
+                gateway.bootstrap_admin.password.expose_secret(),
+            )
+            .await?;
+
+        let limits = &settings.runtime.limits;
+        let identity_server = IdentityServiceServer::new(identity)
+            .max_decoding_message_size(limits.max_message_bytes)
+            .max_encoding_message_size(limits.max_message_bytes);
+        let mut grpc_router = tonic::service::Routes::new(identity_server).into_axum_router();
+        let mut services = vec![IDENTITY_SERVICE];
+        for upstream in &upstreams {
+            grpc_router = grpc_router
+                .route_service(&format!("/{}/{{*rest}}", upstream.name), upstream.clone());
+            services.push(upstream.name);
+        }
+
+        let limiter = Arc::new(RateLimiter::new(
+            BucketSpec {
+                per_second: gateway.rate_limit.per_user_per_second,
+                burst: gateway.rate_limit.per_user_burst,
+            },
+            BucketSpec {
+                per_second: gateway.rate_limit.per_address_per_second,
+                burst: gateway.rate_limit.per_address_burst,
+            },
+        ));
+        let pool_descriptors =
+            prost_reflect::DescriptorPool::decode(relief_proto::FILE_DESCRIPTOR_SET)?;
+        let service_names: Vec<String> = services.iter().map(|s| (*s).to_owned()).collect();
+        let openapi = Arc::new(edge::openapi::document(&pool_descriptors, &service_names));
+        let json = Arc::new(JsonEdge {
+            pool: pool_descriptors,
+            services: service_names,
+            dispatch: grpc_router.clone(),
+            max_body_bytes: gateway.max_body_bytes,
+            call_timeout: Duration::from_millis(limits.request_timeout_ms),
+        });
+        let http_router = edge::router(
+            edge::HttpEdge {
+                json,
+                openapi,
+                limiter: limiter.clone(),
+                verifier: verifier.clone(),
+                cors_allowed_origins: gateway.cors_allowed_origins.clone(),
+                pool,
+            },
+            grpc_router.clone(),
+        );
+        let grpc_router = grpc_router
+            .layer(axum::middleware::from_fn_with_state(
+                limiter,
+                edge::limits::rate_limit,
+            ))
+            .layer(axum::middleware::from_fn(edge::limits::access_log))
+            .layer(axum::middleware::from_fn(edge::limits::request_id));
+
+        let grpc_listener = TcpListener::bind((
+            settings.runtime.grpc.host.as_str(),
+            settings.runtime.grpc.port,
+        ))
+        .await?;
+        let http_listener =
+            TcpListener::bind((gateway.http_host.as_str(), gateway.http_port)).await?;
+        Ok(Application {
+            grpc_listener,
+            http_listener,
+            settings,
+            verifier,
+            grpc_router,
+            http_router,
+            services,
+        })
+    }
+
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.grpc_listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// Serves gRPC and HTTP until `shutdown` completes; both drain and stop.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let wait = |mut receiver: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = receiver.wait_for(|stopped| *stopped).await;
+        };
+        let grpc = relief_runtime::serve::serve(
+            self.grpc_listener,
+            &self.settings.runtime.limits,
+            self.verifier,
+            GrpcService {
+                names: self.services,
+                routes: tonic::service::Routes::from(self.grpc_router),
+            },
+            wait(stopping.clone()),
+        );
+        let http = axum::serve(
+            self.http_listener,
+            self.http_router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(wait(stopping));
+        let (grpc, http) = tokio::join!(grpc, http);
+        grpc?;
+        http?;
+        Ok(())
+    }
+}
