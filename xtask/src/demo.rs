@@ -1,18 +1,38 @@
 //! Demo data for `cargo xtask up`: an organisation tree with superior
 //! organisations (one nested) and ten branches (one directly under the
 //! committee), members with families, register rows across the categories,
-//! and one user per role with a ready-to-use token.
+//! and one user per role, created through the gateway, with a password.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use anyhow::Context;
 use relief_proto::common::v1::{Date, Money, OrgRef};
+use relief_proto::gateway::v1 as identity;
+use relief_proto::gateway::v1::identity_service_client::IdentityServiceClient;
 use relief_proto::ledger::v1 as pb;
 use relief_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
-use relief_runtime::auth::{Role, RoleBinding, TokenSigner};
+use relief_runtime::auth::{Role, TokenSigner};
 use tonic::Request;
 use tonic::transport::Channel;
+
+/// The bootstrap administrator of a local run (development only).
+pub const ADMIN_LOGIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "Relief-admin-2026";
+/// The password of every demo user (development only).
+const DEMO_PASSWORD: &str = "Relief-demo-2026";
+
+fn role_proto(role: Role) -> identity::Role {
+    match role {
+        Role::Member => identity::Role::Member,
+        Role::BranchStaff => identity::Role::BranchStaff,
+        Role::SuperiorOrg => identity::Role::SuperiorOrg,
+        Role::Department => identity::Role::Department,
+        Role::Committee => identity::Role::Committee,
+        Role::Finance => identity::Role::Finance,
+        Role::Auditor => identity::Role::Auditor,
+        Role::Operations => identity::Role::Operations,
+    }
+}
 
 /// Signs tokens with the development gateway key (`deploy/dev-keys`).
 pub fn dev_signer() -> anyhow::Result<TokenSigner> {
@@ -37,13 +57,13 @@ fn date(year: i32, month: i32, day: i32) -> Option<Date> {
     Some(Date { year, month, day })
 }
 
-struct Client {
-    inner: LedgerServiceClient<Channel>,
+struct Client<C> {
+    inner: C,
     token: String,
     counter: u32,
 }
 
-impl Client {
+impl<C> Client<C> {
     fn request<T>(&mut self, message: T) -> anyhow::Result<Request<T>> {
         let mut request = Request::new(message);
         request
@@ -56,7 +76,9 @@ impl Client {
         self.counter += 1;
         format!("demo-{}-{}", std::process::id(), self.counter)
     }
+}
 
+impl Client<LedgerServiceClient<Channel>> {
     async fn org(
         &mut self,
         parent_id: i64,
@@ -225,31 +247,30 @@ const MEMBERS: [DemoMember; 12] = [
 
 /// Loads the demo data and returns what to print about logging in.
 pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
-    let signer = dev_signer()?;
-    let ttl = Duration::from_secs(12 * 3600);
-    let committee = |role| {
-        vec![RoleBinding {
-            role,
-            org_path: "/1/".to_owned(),
-        }]
-    };
-    let department_token = signer.sign(
-        "demo-department",
-        "工委组织部 王主任",
-        None,
-        committee(Role::Department),
-        ttl,
-    )?;
-    let ledger_port = ports
-        .get("ledger")
+    // Everything goes through the gateway, as the bootstrap administrator.
+    let gateway_port = ports
+        .get("gateway")
         .copied()
-        .context("the ledger service is not running")?;
-    let channel = Channel::from_shared(format!("http://127.0.0.1:{ledger_port}"))?
+        .context("the gateway is not running")?;
+    let gateway = Channel::from_shared(format!("http://127.0.0.1:{gateway_port}"))?
         .connect()
         .await?;
+    let mut anonymous = IdentityServiceClient::new(gateway.clone());
+    let login = |login_name: &str, password: &str| identity::LoginRequest {
+        request_id: String::new(),
+        login_name: login_name.to_owned(),
+        password: password.to_owned(),
+    };
+    let admin_token = anonymous
+        .login(login(ADMIN_LOGIN, ADMIN_PASSWORD))
+        .await?
+        .into_inner()
+        .tokens
+        .context("no tokens")?
+        .access_token;
     let mut client = Client {
-        inner: LedgerServiceClient::new(channel),
-        token: department_token.clone(),
+        inner: LedgerServiceClient::new(gateway.clone()),
+        token: admin_token.clone(),
         counter: 0,
     };
 
@@ -418,74 +439,86 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
             "branch_staff",
             "预算科党支部 专干",
             Role::BranchStaff,
-            branches[0].path.clone(),
+            branches[0].org_id,
             None,
         ),
         (
             "superior_org",
             "市财政局机关党委 委员",
             Role::SuperiorOrg,
-            finance.path.clone(),
+            finance.org_id,
             None,
         ),
-        (
-            "department",
-            "工委组织部 王主任",
-            Role::Department,
-            "/1/".to_owned(),
-            None,
-        ),
-        (
-            "committee",
-            "工委会议 委员",
-            Role::Committee,
-            "/1/".to_owned(),
-            None,
-        ),
-        (
-            "finance",
-            "工委财务 会计",
-            Role::Finance,
-            "/1/".to_owned(),
-            None,
-        ),
-        (
-            "auditor",
-            "专项检查组 组长",
-            Role::Auditor,
-            "/1/".to_owned(),
-            None,
-        ),
+        ("department", "工委组织部 王主任", Role::Department, 1, None),
+        ("committee", "工委会议 委员", Role::Committee, 1, None),
+        ("finance", "工委财务 会计", Role::Finance, 1, None),
+        ("auditor", "专项检查组 组长", Role::Auditor, 1, None),
         (
             "member",
             "张建国",
             Role::Member,
-            branches[0].path.clone(),
-            Some(first_member_id.as_str()),
+            branches[0].org_id,
+            Some(first_member_id.clone()),
         ),
     ];
-    let mut out = String::from(
-        "Logins (until the gateway's login exists, each role has a bearer token valid for 12 hours):\n",
+    let mut admin = Client {
+        inner: IdentityServiceClient::new(gateway.clone()),
+        token: admin_token,
+        counter: 0,
+    };
+    let mut out = format!(
+        "Logins (password for all: {DEMO_PASSWORD}; the administrator `{ADMIN_LOGIN}` has {ADMIN_PASSWORD}):\n"
     );
     let mut env_file = String::new();
-    for (login, display, role, path, member_id) in users {
-        let token = signer.sign(
-            &format!("demo-{login}"),
-            display,
-            member_id,
-            vec![RoleBinding {
-                role,
-                org_path: path.clone(),
-            }],
-            ttl,
-        )?;
-        out.push_str(&format!("  {login:<13} {display} on {path}\n"));
-        env_file.push_str(&format!("export TOKEN_{}={token}\n", login.to_uppercase()));
+    for (login_name, display, role, org_id, member_id) in users {
+        let request_id = admin.request_id();
+        let request = admin.request(identity::CreateUserRequest {
+            request_id,
+            user: Some(identity::User {
+                login_name: login_name.to_owned(),
+                display_name: display.to_owned(),
+                member_id,
+                ..Default::default()
+            }),
+            initial_password: DEMO_PASSWORD.to_owned(),
+        })?;
+        let user = admin.inner.create_user(request).await?.into_inner();
+        let request_id = admin.request_id();
+        let request = admin.request(identity::CreateRoleBindingRequest {
+            request_id,
+            role_binding: Some(identity::RoleBinding {
+                user_id: user.user_id.clone(),
+                role: role_proto(role) as i32,
+                org: Some(OrgRef {
+                    org_id,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            reason: "演示数据".to_owned(),
+        })?;
+        let binding = admin.inner.create_role_binding(request).await?.into_inner();
+        let token = anonymous
+            .login(login(login_name, DEMO_PASSWORD))
+            .await?
+            .into_inner()
+            .tokens
+            .context("no tokens")?
+            .access_token;
+        let on = binding.org.map(|org| org.name).unwrap_or_default();
+        out.push_str(&format!("  {login_name:<13} {display}  ({role} on {on})\n"));
+        env_file.push_str(&format!(
+            "export TOKEN_{}={token}\n",
+            login_name.to_uppercase()
+        ));
     }
     let env_path = crate::target_dir().join("xtask/tokens.env");
     std::fs::write(&env_path, env_file)?;
     out.push_str(&format!(
-        "\nLoad them with:  source {}\nthen, e.g. (grpcurl uses server reflection):\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN_DEPARTMENT\" \\\n    -d '{{\"org_id\": 0}}' 127.0.0.1:{ledger_port} relief.ledger.v1.LedgerService/ListRecords\n",
+        "\nLog in over HTTP:\n  curl -s -X POST http://127.0.0.1:8080/v1/relief.gateway.v1.IdentityService/Login \\\n    -H 'content-type: application/json' -d '{{\"loginName\":\"department\",\"password\":\"{DEMO_PASSWORD}\"}}'\n\
+         OpenAPI: http://127.0.0.1:8080/openapi.json\n\
+         Access tokens of this run (valid 15 minutes): source {}\n\
+         then, e.g. (grpcurl uses server reflection):\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN_DEPARTMENT\" \\\n    -d '{{\"org_id\": 0}}' 127.0.0.1:{gateway_port} relief.ledger.v1.LedgerService/ListRecords\n",
         env_path.display()
     ));
     Ok(out)

@@ -137,7 +137,7 @@ pub fn local_config(database_url: &str) -> anyhow::Result<String> {
         indent(dev_key("gateway.pub.pem")?)
     );
     // Each service's own principal, limited to the roles its relays need.
-    for spec in &SERVICES {
+    for spec in SERVICES.iter().filter(|spec| spec.name != "gateway") {
         if let Ok(pem) = dev_key(&format!("{}.pub.pem", spec.name)) {
             trusted.push_str(&format!(
                 "    - kid: {name}\n      issuer: {name}\n      allowed_roles: [department]\n      public_key_pem: |\n{}\n",
@@ -180,7 +180,16 @@ pub async fn spawn_binary(
     quiet: bool,
 ) -> anyhow::Result<Running> {
     let mut command = Command::new(&binary);
-    if let Ok(key) = dev_key(&format!("{}.key.pem", spec.name)) {
+    if spec.name == "gateway" {
+        // The gateway signs users' tokens with the key every service trusts.
+        command
+            .env("RELIEF__GATEWAY__SIGNING_KEY", dev_key("gateway.key.pem")?)
+            .env("RELIEF__GATEWAY__SIGNING_KID", "gateway-dev")
+            .env(
+                "RELIEF__GATEWAY__BOOTSTRAP_ADMIN__PASSWORD",
+                crate::demo::ADMIN_PASSWORD,
+            );
+    } else if let Ok(key) = dev_key(&format!("{}.key.pem", spec.name)) {
         command.env("RELIEF__AUTH__SERVICE_SIGNING_KEY", key);
     }
     let mut child = command
@@ -321,6 +330,9 @@ pub async fn up() -> anyhow::Result<ExitCode> {
                 "  {:<9} gRPC  http://127.0.0.1:{}  ({})",
                 spec.name, spec.port, spec.grpc_service
             );
+        }
+        if specs.iter().any(|spec| spec.name == "gateway") {
+            println!("  gateway   HTTP  http://127.0.0.1:8080  (JSON, gRPC-Web, /openapi.json, downloads)");
         }
         println!("  database  {}", pg.url());
         println!();
