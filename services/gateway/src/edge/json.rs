@@ -469,16 +469,16 @@ async fn download(response: Result<tonic::Response<tonic::Streaming<Bytes>>, Sta
     } else {
         first.file_name.clone()
     };
-    let ascii_fallback: String = file_name
+    // Old clients read only `filename`: give them something readable.
+    let ascii: String = file_name
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
+        .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
         .collect();
+    let ascii_fallback = if ascii.trim_start_matches('.').len() > 5 {
+        ascii
+    } else {
+        "relief-export.xlsx".to_owned()
+    };
     let disposition = format!(
         "attachment; filename=\"{ascii_fallback}\"; filename*={}",
         rfc5987(&file_name)
