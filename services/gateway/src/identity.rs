@@ -26,7 +26,7 @@ use crate::domain::{password, roles, tokens};
 use crate::error::Error;
 use crate::store::{BindingRow, NewBinding, NewUser, Store, UserFilter, UserRow};
 
-const ROOT: &str = "/1/";
+use relief_runtime::auth::COMMITTEE_PATH as ROOT;
 const WRONG_CREDENTIALS: &str = "login name or password is wrong";
 
 /// Token lifetimes and lockout, from configuration.
@@ -1164,26 +1164,14 @@ impl IdentityService for IdentityApi {
         &self,
         request: Request<common::VerifyAuditChainRequest>,
     ) -> Result<Response<common::VerifyAuditChainResponse>, Status> {
-        caller(&request)?.authorize(Permission::AuditRead, ROOT)?;
-        relief_runtime::audit::verify(self.store.pool())
-            .await
-            .map(Response::new)
+        relief_runtime::audit::verify_rpc(self.store.pool(), request).await
     }
 
     async fn list_audit_entries(
         &self,
         request: Request<common::ListAuditEntriesRequest>,
     ) -> Result<Response<common::ListAuditEntriesResponse>, Status> {
-        caller(&request)?.authorize(Permission::AuditRead, ROOT)?;
-        let request = request.into_inner();
-        relief_runtime::audit::list(
-            self.store.pool(),
-            &request.resource,
-            request.page_size,
-            &request.page_token,
-        )
-        .await
-        .map(Response::new)
+        relief_runtime::audit::list_rpc(self.store.pool(), request).await
     }
 }
 

@@ -10,8 +10,12 @@ use time::format_description::well_known::Rfc3339;
 use tonic::Status;
 
 use relief_proto::common::v1::{
-    Actor, AuditEntry, ListAuditEntriesResponse, VerifyAuditChainResponse,
+    Actor, AuditEntry, ListAuditEntriesRequest, ListAuditEntriesResponse, VerifyAuditChainRequest,
+    VerifyAuditChainResponse,
 };
+use tonic::{Request, Response};
+
+use crate::auth::{COMMITTEE_PATH, Permission, caller};
 
 use crate::error::internal;
 use crate::pagination::{PageToken, page_size};
@@ -195,4 +199,31 @@ pub async fn list(
         entries,
         next_page_token,
     })
+}
+
+/// The `VerifyAuditChain` RPC every service offers: for whoever may read the
+/// audit trail of the whole tree (auditors, the organisation department).
+pub async fn verify_rpc(
+    pool: &PgPool,
+    request: Request<VerifyAuditChainRequest>,
+) -> Result<Response<VerifyAuditChainResponse>, Status> {
+    caller(&request)?.authorize(Permission::AuditRead, COMMITTEE_PATH)?;
+    verify(pool).await.map(Response::new)
+}
+
+/// The `ListAuditEntries` RPC every service offers, with the same rights.
+pub async fn list_rpc(
+    pool: &PgPool,
+    request: Request<ListAuditEntriesRequest>,
+) -> Result<Response<ListAuditEntriesResponse>, Status> {
+    caller(&request)?.authorize(Permission::AuditRead, COMMITTEE_PATH)?;
+    let request = request.into_inner();
+    list(
+        pool,
+        &request.resource,
+        request.page_size,
+        &request.page_token,
+    )
+    .await
+    .map(Response::new)
 }

@@ -380,29 +380,14 @@ impl FundsService for FundsApi {
         &self,
         request: Request<common::VerifyAuditChainRequest>,
     ) -> Result<Response<common::VerifyAuditChainResponse>, Status> {
-        let caller = relief_runtime::auth::caller(&request)?;
-        caller.authorize(Permission::AuditRead, &self.committee.path)?;
-        Ok(Response::new(
-            relief_runtime::audit::verify(self.store.pool()).await?,
-        ))
+        relief_runtime::audit::verify_rpc(self.store.pool(), request).await
     }
 
     async fn list_audit_entries(
         &self,
         request: Request<common::ListAuditEntriesRequest>,
     ) -> Result<Response<common::ListAuditEntriesResponse>, Status> {
-        let caller = relief_runtime::auth::caller(&request)?;
-        caller.authorize(Permission::AuditRead, &self.committee.path)?;
-        let request = request.get_ref();
-        Ok(Response::new(
-            relief_runtime::audit::list(
-                self.store.pool(),
-                &request.resource,
-                request.page_size,
-                &request.page_token,
-            )
-            .await?,
-        ))
+        relief_runtime::audit::list_rpc(self.store.pool(), request).await
     }
 }
 

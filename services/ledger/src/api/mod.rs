@@ -263,28 +263,14 @@ impl LedgerService for LedgerApi {
         &self,
         request: Request<common::VerifyAuditChainRequest>,
     ) -> Result<Response<common::VerifyAuditChainResponse>, Status> {
-        let caller = relief_runtime::auth::caller(&request)?;
-        caller.authorize(Permission::AuditRead, crate::domain::org::ROOT_PATH)?;
-        relief_runtime::audit::verify(self.store.pool())
-            .await
-            .map(Response::new)
+        relief_runtime::audit::verify_rpc(self.store.pool(), request).await
     }
 
     async fn list_audit_entries(
         &self,
         request: Request<common::ListAuditEntriesRequest>,
     ) -> Result<Response<common::ListAuditEntriesResponse>, Status> {
-        let caller = relief_runtime::auth::caller(&request)?;
-        caller.authorize(Permission::AuditRead, crate::domain::org::ROOT_PATH)?;
-        let request = request.into_inner();
-        relief_runtime::audit::list(
-            self.store.pool(),
-            &request.resource,
-            request.page_size,
-            &request.page_token,
-        )
-        .await
-        .map(Response::new)
+        relief_runtime::audit::list_rpc(self.store.pool(), request).await
     }
 }
 

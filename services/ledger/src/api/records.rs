@@ -19,6 +19,24 @@ use crate::domain::record::{
 use crate::error::Error;
 use crate::store::{Change, NewRecordRow, RecordFilter, RecordRow, Store, VerificationRow};
 
+/// The common part of every change to one record: a request id, the record
+/// and the etag it was read at. Each bad one goes into `violations`.
+fn check_record_change(
+    violations: &mut FieldViolations,
+    request_id: &str,
+    record_id: &str,
+    etag: &str,
+) -> (Option<Uuid>, i64) {
+    check_request_id(violations, request_id);
+    let record_id = parse_uuid("record_id", record_id)
+        .map_err(|status| violations.add("record_id", status.message()))
+        .ok();
+    let version = parse_etag("etag", etag)
+        .map_err(|status| violations.add("etag", status.message()))
+        .unwrap_or(0);
+    (record_id, version)
+}
+
 /// What a record change is, for its history.
 struct Why<'a> {
     action: &'a str,
@@ -469,13 +487,12 @@ impl LedgerApi {
         let caller = caller(&request)?.clone();
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
-        check_request_id(&mut violations, &request.request_id);
-        let record_id = parse_uuid("record_id", &request.record_id)
-            .map_err(|status| violations.add("record_id", status.message()))
-            .ok();
-        let version = parse_etag("etag", &request.etag)
-            .map_err(|status| violations.add("etag", status.message()))
-            .unwrap_or(0);
+        let (record_id, version) = check_record_change(
+            &mut violations,
+            &request.request_id,
+            &request.record_id,
+            &request.etag,
+        );
         if request.reason.trim().is_empty() {
             violations.add("reason", "required: why the hardship ended");
         }
@@ -545,13 +562,12 @@ impl LedgerApi {
         let caller = caller(&request)?.clone();
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
-        check_request_id(&mut violations, &request.request_id);
-        let record_id = parse_uuid("record_id", &request.record_id)
-            .map_err(|status| violations.add("record_id", status.message()))
-            .ok();
-        let version = parse_etag("etag", &request.etag)
-            .map_err(|status| violations.add("etag", status.message()))
-            .unwrap_or(0);
+        let (record_id, version) = check_record_change(
+            &mut violations,
+            &request.request_id,
+            &request.record_id,
+            &request.etag,
+        );
         violations.into_result()?;
         let record_id = record_id.ok_or_else(|| invalid_field("record_id", "must be a UUID"))?;
         let mut tx = self.store.begin().await?;
@@ -603,13 +619,12 @@ impl LedgerApi {
         let caller = caller(&request)?.clone();
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
-        check_request_id(&mut violations, &request.request_id);
-        let record_id = parse_uuid("record_id", &request.record_id)
-            .map_err(|status| violations.add("record_id", status.message()))
-            .ok();
-        let version = parse_etag("etag", &request.etag)
-            .map_err(|status| violations.add("etag", status.message()))
-            .unwrap_or(0);
+        let (record_id, version) = check_record_change(
+            &mut violations,
+            &request.request_id,
+            &request.record_id,
+            &request.etag,
+        );
         let draft = validate_verification(&request, today())
             .map_err(|errs| violations.extend_prefixed("", errs))
             .ok();

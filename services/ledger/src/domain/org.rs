@@ -35,7 +35,7 @@ impl OrgKind {
 }
 
 /// The path of the committee root; ids start at 1 with it.
-pub const ROOT_PATH: &str = "/1/";
+pub const ROOT_PATH: &str = relief_runtime::auth::COMMITTEE_PATH;
 
 /// Depth of a path: the committee is 1, its children 2, …
 pub fn depth(path: &str) -> usize {
