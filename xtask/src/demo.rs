@@ -245,6 +245,55 @@ const MEMBERS: [DemoMember; 12] = [
     },
 ];
 
+/// This year's budget and relief standards, set by the finance user.
+async fn load_funds(gateway: Channel, token: String) -> anyhow::Result<()> {
+    use relief_proto::funds::v1 as funds;
+    let mut client = Client {
+        inner: funds::funds_service_client::FundsServiceClient::new(gateway),
+        token,
+        counter: 1000,
+    };
+    let year = relief_runtime::time::today().year();
+    let request_id = client.request_id();
+    let request = client.request(funds::SetBudgetRequest {
+        request_id,
+        year,
+        amount: Some(Money { fen: 20_000_000 }),
+        reason: "年度党费救助预算（演示）".to_owned(),
+    })?;
+    client.inner.set_budget(request).await?;
+    use funds::HardshipCategory as C;
+    let one_time = [
+        (C::MinimumLivingGuarantee, 200_000),
+        (C::MajorDisaster, 300_000),
+        (C::MajorAccident, 300_000),
+        (C::MajorIllness, 300_000),
+        (C::Other, 100_000),
+    ];
+    for (category, fen) in one_time {
+        for (relief_type, amount) in [
+            (funds::ReliefType::OneTimeRelief, fen),
+            (funds::ReliefType::SpringFestivalVisit, 50_000),
+        ] {
+            let request_id = client.request_id();
+            let request = client.request(funds::PutReliefStandardRequest {
+                request_id,
+                standard: Some(funds::ReliefStandard {
+                    year,
+                    relief_type: relief_type as i32,
+                    hardship_category: category as i32,
+                    amount: Some(Money { fen: amount }),
+                    note: "演示标准".to_owned(),
+                    ..Default::default()
+                }),
+                reason: "工委会议确定的年度救助标准（演示）".to_owned(),
+            })?;
+            client.inner.put_relief_standard(request).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Loads the demo data and returns what to print about logging in.
 pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
     // Everything goes through the gateway, as the bootstrap administrator.
@@ -470,6 +519,7 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
         "Logins (password for all: {DEMO_PASSWORD}; the administrator `{ADMIN_LOGIN}` has {ADMIN_PASSWORD}):\n"
     );
     let mut env_file = String::new();
+    let mut finance_token = String::new();
     for (login_name, display, role, org_id, member_id) in users {
         let request_id = admin.request_id();
         let request = admin.request(identity::CreateUserRequest {
@@ -505,12 +555,21 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
             .tokens
             .context("no tokens")?
             .access_token;
+        if role == Role::Finance {
+            finance_token = token.clone();
+        }
         let on = binding.org.map(|org| org.name).unwrap_or_default();
         out.push_str(&format!("  {login_name:<13} {display}  ({role} on {on})\n"));
         env_file.push_str(&format!(
             "export TOKEN_{}={token}\n",
             login_name.to_uppercase()
         ));
+    }
+    if ports.contains_key("funds") {
+        load_funds(gateway.clone(), finance_token)
+            .await
+            .context("loading the demo budget")?;
+        out.push_str("\nFunds: this year's relief budget (200,000 yuan from party dues) and relief standards are set.\n");
     }
     let env_path = crate::target_dir().join("xtask/tokens.env");
     std::fs::write(&env_path, env_file)?;

@@ -264,8 +264,14 @@ impl Application {
             },
             wait(stopping.clone()),
         );
+        // As on the gRPC side: no Nagle delay on answers.
+        let http_listener = axum::serve::ListenerExt::tap_io(self.http_listener, |tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %err, "cannot set TCP_NODELAY");
+            }
+        });
         let http = axum::serve(
-            self.http_listener,
+            http_listener,
             self.http_router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
