@@ -465,3 +465,124 @@ async fn every_answer_carries_a_request_id_security_headers_and_cors_for_allowed
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn every_role_logs_in_and_gets_exactly_its_rights_over_json() {
+    let door = Door::new(GatewayOptions::default()).await;
+    let superior = ledger::Org {
+        org_id: door.branch_a.parent_id,
+        name: "市财政局机关党委".into(),
+        ..Default::default()
+    };
+    let committee = ledger::Org {
+        org_id: 1,
+        name: "市直机关工委".into(),
+        ..Default::default()
+    };
+    for (login, role, org) in [
+        ("superior", pb::Role::SuperiorOrg, &superior),
+        ("committee", pb::Role::Committee, &committee),
+        ("finance", pb::Role::Finance, &committee),
+        ("auditor", pb::Role::Auditor, &committee),
+    ] {
+        door.user(login, role, org).await;
+    }
+    // A member of the register logs in as themself.
+    let (status, member) = door
+        .post(
+            "relief.ledger.v1.LedgerService/CreateMember",
+            &door.admin_token,
+            member_json(door.branch_a.org_id, "张建国", &id_number("19580312", 9)),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut admin = door.identity(&door.admin_token).await;
+    let user = admin
+        .create_user(pb::CreateUserRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            user: Some(pb::User {
+                login_name: "zhang.jianguo".into(),
+                display_name: "张建国".into(),
+                member_id: member["memberId"].as_str().map(str::to_owned),
+                ..Default::default()
+            }),
+            initial_password: STAFF_PASSWORD.into(),
+        })
+        .await
+        .expect("member user")
+        .into_inner();
+    admin
+        .create_role_binding(pb::CreateRoleBindingRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            role_binding: Some(pb::RoleBinding {
+                user_id: user.user_id,
+                role: pb::Role::Member as i32,
+                org: Some(relief_proto::common::v1::OrgRef {
+                    org_id: door.branch_a.org_id,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            reason: "本人".into(),
+        })
+        .await
+        .expect("member role");
+
+    // (login, may list members, may read the audit trail)
+    let expectations = [
+        ("staff.a", true, false),
+        ("superior", true, false),
+        ("committee", true, false),
+        ("finance", true, false),
+        ("auditor", true, true),
+        ("zhang.jianguo", false, false),
+    ];
+    for (login, may_list, may_audit) in expectations {
+        let token = super::login_json(&door.http, &door.gateway, login, STAFF_PASSWORD).await["tokens"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        let (status, body) = door
+            .post(
+                "relief.ledger.v1.LedgerService/ListMembers",
+                &token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            if may_list { 200 } else { 403 },
+            "{login} listing members: {body}"
+        );
+        let (status, _) = door
+            .post(
+                "relief.ledger.v1.LedgerService/VerifyAuditChain",
+                &token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            if may_audit { 200 } else { 403 },
+            "{login} reading the audit trail"
+        );
+        let (status, body) = door
+            .post(
+                "relief.ledger.v1.LedgerService/CreateOrg",
+                &token,
+                json!({ "requestId": uuid::Uuid::new_v4().to_string(), "parentId": "1", "kind": "ORG_KIND_BRANCH", "name": "新支部" }),
+            )
+            .await;
+        assert_eq!(status, 403, "{login} building the tree: {body}");
+        assert_eq!(body["error"]["grpcCode"], 7);
+        let (status, me) = door
+            .post(
+                "relief.gateway.v1.IdentityService/WhoAmI",
+                &token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(me["user"]["loginName"], login);
+    }
+}

@@ -124,7 +124,7 @@ pub fn code_name(code: Code) -> &'static str {
 /// the bad fields when there are any.
 pub fn error_response(
     status: StatusCode,
-    name: &str,
+    code: Code,
     message: &str,
     violations: Vec<(String, String)>,
 ) -> Response {
@@ -139,7 +139,13 @@ pub fn error_response(
         }));
     }
     let body = serde_json::json!({
-        "error": { "code": status.as_u16(), "status": name, "message": message, "details": details }
+        "error": {
+            "code": status.as_u16(),
+            "status": code_name(code),
+            "grpcCode": code as i32,
+            "message": message,
+            "details": details
+        }
     });
     (
         status,
@@ -153,7 +159,7 @@ fn status_error(status: &Status) -> Response {
     let violations = relief_runtime::error::field_violations(status);
     let mut response = error_response(
         http_status(status.code()),
-        code_name(status.code()),
+        status.code(),
         status.message(),
         violations,
     );
@@ -170,7 +176,7 @@ fn status_error(status: &Status) -> Response {
 fn bad_request(field: &str, description: &str) -> Response {
     error_response(
         StatusCode::BAD_REQUEST,
-        "INVALID_ARGUMENT",
+        Code::InvalidArgument,
         &format!("{field}: {description}"),
         vec![(field.to_owned(), description.to_owned())],
     )
@@ -193,7 +199,7 @@ async fn read_body(request: Request, limit: usize) -> Result<Bytes, Response> {
     let too_large = || {
         error_response(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "INVALID_ARGUMENT",
+            Code::InvalidArgument,
             &format!("the request body is larger than {limit} bytes"),
             vec![("body".to_owned(), format!("at most {limit} bytes"))],
         )
@@ -349,7 +355,7 @@ pub async fn call(
     let Some(method) = edge.method(&service, &method_name) else {
         return error_response(
             StatusCode::NOT_FOUND,
-            "NOT_FOUND",
+            Code::NotFound,
             &format!("no method {service}/{method_name}"),
             Vec::new(),
         );
@@ -357,7 +363,7 @@ pub async fn call(
     if method.is_client_streaming() {
         return error_response(
             StatusCode::METHOD_NOT_ALLOWED,
-            "UNIMPLEMENTED",
+            Code::Unimplemented,
             "this method streams its input; call it over gRPC or gRPC-Web",
             Vec::new(),
         );
@@ -367,7 +373,7 @@ pub async fn call(
     if method.is_server_streaming() && !is_download {
         return error_response(
             StatusCode::METHOD_NOT_ALLOWED,
-            "UNIMPLEMENTED",
+            Code::Unimplemented,
             "this method streams; call it over gRPC",
             Vec::new(),
         );
@@ -376,7 +382,7 @@ pub async fn call(
     if is_get && !is_download {
         return error_response(
             StatusCode::METHOD_NOT_ALLOWED,
-            "UNIMPLEMENTED",
+            Code::Unimplemented,
             "use POST with a JSON body",
             Vec::new(),
         );
@@ -396,7 +402,7 @@ pub async fn call(
         {
             return error_response(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "INVALID_ARGUMENT",
+                Code::InvalidArgument,
                 "send application/json",
                 Vec::new(),
             );

@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderName, HeaderValue, header};
 use relief_runtime::auth::Authentication;
-use tonic::Status;
+use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use super::json::error_response;
@@ -131,14 +131,14 @@ pub async fn rate_limit(
         let mut details = ErrorDetails::new();
         details.set_retry_info(Some(wait));
         super::super::proxy::status_response(Status::with_error_details(
-            tonic::Code::ResourceExhausted,
+            Code::ResourceExhausted,
             message,
             details,
         ))
     } else {
         error_response(
             http::StatusCode::TOO_MANY_REQUESTS,
-            "RESOURCE_EXHAUSTED",
+            Code::ResourceExhausted,
             &message,
             Vec::new(),
         )
