@@ -665,9 +665,9 @@ impl IdentityService for IdentityApi {
         )
         .await?;
         let response = user_proto(&row);
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(Response::new(response))
+        idempotency::finish(tx, &request.request_id, response)
+            .await
+            .map(Response::new)
     }
 
     async fn get_user(
@@ -849,9 +849,9 @@ impl IdentityService for IdentityApi {
         )
         .await?;
         let response = user_proto(&updated);
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(Response::new(response))
+        idempotency::finish(tx, &request.request_id, response)
+            .await
+            .map(Response::new)
     }
 
     async fn set_password(
@@ -925,9 +925,9 @@ impl IdentityService for IdentityApi {
         )
         .await?;
         let response = user_proto(&updated);
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(Response::new(response))
+        idempotency::finish(tx, &request.request_id, response)
+            .await
+            .map(Response::new)
     }
 
     async fn disable_user(
@@ -1048,9 +1048,9 @@ impl IdentityService for IdentityApi {
         )
         .await?;
         let response = binding_proto(&row);
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(Response::new(response))
+        idempotency::finish(tx, &request.request_id, response)
+            .await
+            .map(Response::new)
     }
 
     async fn delete_role_binding(

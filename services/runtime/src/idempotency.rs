@@ -96,3 +96,17 @@ pub fn check_request_id(request_id: &str) -> Result<(), Status> {
     }
     Ok(())
 }
+
+/// Stores the answer of a fresh request, commits the transaction that did
+/// the work, and hands the answer back: the last step of every mutating RPC.
+pub async fn finish<R: Message>(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    request_id: &str,
+    response: R,
+) -> Result<R, Status> {
+    complete(&mut tx, request_id, &response).await?;
+    tx.commit()
+        .await
+        .map_err(|err| internal("committing", err))?;
+    Ok(response)
+}

@@ -158,9 +158,7 @@ impl LedgerApi {
         }
         let row = self.insert_member(&mut tx, &caller, &draft, "").await?;
         let response = convert::member(&row, None);
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(response)
+        idempotency::finish(tx, &request.request_id, response).await
     }
 
     /// Opens a member's sealed facts and records who read them and why.
@@ -441,8 +439,6 @@ impl LedgerApi {
         )
         .await?;
         let response = convert::member(&updated, None);
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(response)
+        idempotency::finish(tx, &request.request_id, response).await
     }
 }

@@ -93,9 +93,7 @@ impl LedgerApi {
             },
         )
         .await?;
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(response)
+        idempotency::finish(tx, &request.request_id, response).await
     }
 
     pub(super) async fn get_org_impl(
@@ -244,8 +242,6 @@ impl LedgerApi {
             },
         )
         .await?;
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(response)
+        idempotency::finish(tx, &request.request_id, response).await
     }
 }

@@ -167,9 +167,7 @@ impl LedgerApi {
         let response = self
             .insert_record(&mut tx, &caller, member_id, &draft)
             .await?;
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(response)
+        idempotency::finish(tx, &request.request_id, response).await
     }
 
     pub(super) async fn get_record_impl(
@@ -475,9 +473,7 @@ impl LedgerApi {
                 },
             )
             .await?;
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(response)
+        idempotency::finish(tx, &request.request_id, response).await
     }
 
     pub(super) async fn remove_record_impl(
@@ -550,9 +546,7 @@ impl LedgerApi {
                 },
             )
             .await?;
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(response)
+        idempotency::finish(tx, &request.request_id, response).await
     }
 
     pub(super) async fn recognise_record_impl(
@@ -607,9 +601,7 @@ impl LedgerApi {
                 },
             )
             .await?;
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(response)
+        idempotency::finish(tx, &request.request_id, response).await
     }
 
     pub(super) async fn record_verification_impl(
@@ -710,9 +702,7 @@ impl LedgerApi {
                 },
             )
             .await?;
-        idempotency::complete(&mut tx, &request.request_id, &response).await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(response)
+        idempotency::finish(tx, &request.request_id, response).await
     }
 }
 
