@@ -137,6 +137,20 @@ pub struct Spawned {
     pub addr: SocketAddr,
     pub schema: String,
     stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Spawned {
+    /// Asks the service to stop (as SIGTERM would) and waits until it has.
+    pub async fn stop_and_wait(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await?,
+            None => Ok(()),
+        }
+    }
 }
 
 impl Drop for Spawned {
@@ -163,9 +177,17 @@ pub async fn raw_pool(schema: &str) -> sqlx::PgPool {
 
 /// Starts the ledger service on a fresh schema.
 pub async fn spawn_ledger() -> Spawned {
+    spawn_ledger_draining(0).await
+}
+
+/// Starts the ledger service on a fresh schema, draining for `drain_ms`
+/// when asked to stop.
+pub async fn spawn_ledger_draining(drain_ms: u64) -> Spawned {
     let schema = unique_schema("ledger");
+    let mut runtime = runtime_settings(&schema);
+    runtime.limits.drain_ms = drain_ms;
     let settings = relief_ledger::Settings {
-        runtime: runtime_settings(&schema),
+        runtime,
         ledger: relief_ledger::LedgerSettings {
             pii_encryption_key: SecretString::from(base64_key(1)),
             pii_hash_key: SecretString::from(base64_key(2)),
@@ -177,13 +199,14 @@ pub async fn spawn_ledger() -> Spawned {
         .expect("building the ledger");
     let addr = app.local_addr();
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
+    let task = tokio::spawn(app.run_until(async {
         let _ = stopped.await;
     }));
     Spawned {
         addr,
         schema,
         stop: Some(stop),
+        task: Some(task),
     }
 }
 

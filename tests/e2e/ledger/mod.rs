@@ -3,6 +3,7 @@
 mod access;
 mod history;
 mod import_export;
+mod lifecycle;
 mod members;
 
 use relief_proto::common::v1::{Date, Money, OrgRef};
