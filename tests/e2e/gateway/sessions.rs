@@ -223,3 +223,182 @@ async fn passwords_follow_the_policy_and_a_branch_cannot_grant_committee_roles()
     assert_eq!(me.role_bindings.len(), 1);
     assert_eq!(me.role_bindings[0].role, pb::Role::BranchStaff as i32);
 }
+
+#[tokio::test]
+async fn administrators_manage_users_and_bindings_within_their_subtree() {
+    let door = Door::new(GatewayOptions::default()).await;
+    let branch_b = door.branch_b.clone();
+    let staff_b = door.user("staff.b", pb::Role::BranchStaff, &branch_b).await;
+    let superior_org = relief_proto::ledger::v1::Org {
+        org_id: door.branch_a.parent_id,
+        ..Default::default()
+    };
+    door.user("superior", pb::Role::SuperiorOrg, &superior_org)
+        .await;
+    let mut admin = door.identity(&door.admin_token).await;
+
+    // The department sees every user; a superior organisation those in its subtree.
+    let all = admin
+        .list_users(pb::ListUsersRequest::default())
+        .await
+        .expect("list")
+        .into_inner()
+        .users;
+    let logins: Vec<&str> = all.iter().map(|u| u.login_name.as_str()).collect();
+    assert_eq!(logins, vec!["admin", "staff.a", "staff.b", "superior"]);
+    let superior_token = door.token("superior", STAFF_PASSWORD).await;
+    let mut superior = door.identity(&superior_token).await;
+    let mine = superior
+        .list_users(pb::ListUsersRequest {
+            role: pb::Role::BranchStaff as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("subtree list")
+        .into_inner()
+        .users;
+    assert_eq!(
+        mine.iter()
+            .map(|u| u.login_name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["staff.a", "staff.b"]
+    );
+    let status = superior
+        .get_user(pb::GetUserRequest {
+            user_id: all[0].user_id.clone(),
+        })
+        .await
+        .expect_err("the department's administrator is outside");
+    assert_eq!(status.code(), Code::PermissionDenied);
+
+    // A superior organisation may grant branch roles in its subtree, not committee roles.
+    let grant = |role: pb::Role| pb::CreateRoleBindingRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        role_binding: Some(pb::RoleBinding {
+            user_id: staff_b.user_id.clone(),
+            role: role as i32,
+            org: Some(relief_proto::common::v1::OrgRef {
+                org_id: door.branch_a.org_id,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        reason: "兼任".into(),
+    };
+    let second = superior
+        .create_role_binding(grant(pb::Role::BranchStaff))
+        .await
+        .expect("branch role in the subtree")
+        .into_inner();
+    assert_eq!(
+        second.org.as_ref().map(|o| o.path.clone()),
+        Some(door.branch_a.path.clone())
+    );
+    let status = superior
+        .create_role_binding(grant(pb::Role::Finance))
+        .await
+        .expect_err("committee role");
+    assert_eq!(status.code(), Code::PermissionDenied);
+
+    // Revoking a binding takes the right away from the next token on.
+    superior
+        .delete_role_binding(pb::DeleteRoleBindingRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            role_binding_id: second.role_binding_id.clone(),
+            reason: "调岗".into(),
+        })
+        .await
+        .expect("revoke");
+    let bindings = admin
+        .list_role_bindings(pb::ListRoleBindingsRequest {
+            user_id: staff_b.user_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("bindings")
+        .into_inner()
+        .role_bindings;
+    assert_eq!(bindings.len(), 1, "only the original binding is live");
+
+    // Disabling ends the sessions and refuses the next login; enabling restores it.
+    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.grpc).await);
+    let session = anonymous
+        .login(login("staff.b", STAFF_PASSWORD))
+        .await
+        .expect("login")
+        .into_inner()
+        .tokens
+        .expect("tokens");
+    let current = admin
+        .get_user(pb::GetUserRequest {
+            user_id: staff_b.user_id.clone(),
+        })
+        .await
+        .expect("get")
+        .into_inner();
+    let disabled = admin
+        .disable_user(pb::DisableUserRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            user_id: staff_b.user_id.clone(),
+            etag: current.etag.clone(),
+            reason: "离职".into(),
+        })
+        .await
+        .expect("disable")
+        .into_inner();
+    assert!(!disabled.enabled);
+    let status = anonymous
+        .login(login("staff.b", STAFF_PASSWORD))
+        .await
+        .expect_err("disabled");
+    assert!(status.message().contains("disabled"), "{status:?}");
+    let status = anonymous
+        .refresh(pb::RefreshRequest {
+            request_id: String::new(),
+            refresh_token: session.refresh_token,
+        })
+        .await
+        .expect_err("sessions ended");
+    assert_eq!(status.code(), Code::Unauthenticated);
+    // A stale etag is refused.
+    let status = admin
+        .enable_user(pb::EnableUserRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            user_id: staff_b.user_id.clone(),
+            etag: current.etag,
+            reason: "返岗".into(),
+        })
+        .await
+        .expect_err("stale etag");
+    assert_eq!(status.code(), Code::Aborted);
+    admin
+        .enable_user(pb::EnableUserRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            user_id: staff_b.user_id.clone(),
+            etag: disabled.etag,
+            reason: "返岗".into(),
+        })
+        .await
+        .expect("enable");
+    anonymous
+        .login(login("staff.b", STAFF_PASSWORD))
+        .await
+        .expect("enabled again");
+
+    // Every change is in the gateway's audit chain, which verifies.
+    let auditor_org = relief_proto::ledger::v1::Org {
+        org_id: 1,
+        ..Default::default()
+    };
+    door.user("auditor", pb::Role::Auditor, &auditor_org).await;
+    let auditor_token = door.token("auditor", STAFF_PASSWORD).await;
+    let report = door
+        .identity(&auditor_token)
+        .await
+        .verify_audit_chain(relief_proto::common::v1::VerifyAuditChainRequest {})
+        .await
+        .expect("verify")
+        .into_inner();
+    assert!(report.intact);
+    assert!(report.entries_checked >= 10, "{report:?}");
+}

@@ -228,3 +228,134 @@ async fn sensitive_data_is_masked_unless_revealed_with_a_reason_and_each_reveal_
         "the members table holds the ID number in clear"
     );
 }
+
+#[tokio::test]
+async fn changes_to_a_member_are_kept_with_sealed_values_only_named() {
+    let world = World::new().await;
+    let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
+    let created = create_member(
+        &mut staff,
+        &world.branch_a,
+        "张建国",
+        &id_number("19580312", 606),
+    )
+    .await;
+    let mut change = created.clone();
+    change.phone = "13800001111".into();
+    change.address = "焦作市山阳区新地址".into();
+    change.sensitive = Some(pb::SensitiveInfo {
+        health_status: "已康复".into(),
+        own_annual_income: Some(relief_proto::common::v1::Money { fen: 4_800_000 }),
+        ..Default::default()
+    });
+    let request = |etag: &str| pb::UpdateMemberRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        member: Some(pb::Member {
+            etag: etag.to_owned(),
+            ..change.clone()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["phone".into(), "address".into(), "sensitive".into()],
+        }),
+        reason: "本人搬家并更换手机".into(),
+    };
+    let updated = staff
+        .update_member(request(&created.etag))
+        .await
+        .expect("update")
+        .into_inner();
+    assert_eq!(updated.address, "焦作市山阳区新地址");
+    assert_eq!(updated.phone, "138****1111");
+    let stale = staff
+        .update_member(request(&created.etag))
+        .await
+        .expect_err("stale etag");
+    assert_eq!(stale.code(), Code::Aborted);
+
+    let revealed = staff
+        .get_member(pb::GetMemberRequest {
+            member_id: created.member_id.clone(),
+            reveal_sensitive: true,
+            reveal_reason: "核对".into(),
+        })
+        .await
+        .expect("reveal")
+        .into_inner();
+    assert_eq!(
+        revealed.sensitive.map(|s| s.health_status),
+        Some("已康复".to_owned())
+    );
+    assert_eq!(revealed.family_members.len(), 1, "family untouched");
+
+    let history = staff
+        .list_history(pb::ListHistoryRequest {
+            resource: format!("members/{}", created.member_id),
+            ..Default::default()
+        })
+        .await
+        .expect("history")
+        .into_inner()
+        .entries;
+    assert_eq!(history.len(), 2);
+    let entry = &history[1];
+    assert_eq!(entry.action, "member.updated");
+    for field in ["address", "phone", "sensitive"] {
+        assert!(
+            entry.changed_fields.contains(&field.to_owned()),
+            "{field} in {:?}",
+            entry.changed_fields
+        );
+    }
+    for secret in ["13800001111", "已康复", "4800000"] {
+        assert!(
+            !entry.after_json.contains(secret) && !entry.before_json.contains(secret),
+            "{secret} leaked into history"
+        );
+    }
+
+    // The organisation tree: a rename is kept too, and only the department may do it.
+    let mut dept = world.department().await;
+    let renamed = dept
+        .update_org(pb::UpdateOrgRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            org: Some(pb::Org {
+                org_id: world.branch_a.org_id,
+                name: "预算绩效科党支部".into(),
+                etag: world.branch_a.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["name".into()],
+            }),
+            reason: "机构改革更名".into(),
+        })
+        .await
+        .expect("rename")
+        .into_inner();
+    assert_eq!(renamed.name, "预算绩效科党支部");
+    assert_eq!(renamed.path, world.branch_a.path, "paths never change");
+    let member = staff
+        .get_member(pb::GetMemberRequest {
+            member_id: created.member_id,
+            ..Default::default()
+        })
+        .await
+        .expect("read")
+        .into_inner();
+    assert_eq!(
+        member.branch.map(|b| b.name),
+        Some("预算绩效科党支部".to_owned())
+    );
+    let status = staff
+        .update_org(pb::UpdateOrgRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            org: Some(renamed),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["name".into()],
+            }),
+            reason: "越权".into(),
+        })
+        .await
+        .expect_err("a branch renames nothing");
+    assert_eq!(status.code(), Code::PermissionDenied);
+}
