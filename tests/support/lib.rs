@@ -226,6 +226,8 @@ pub struct GatewayOptions {
     pub per_user_burst: f64,
     pub max_body_bytes: usize,
     pub max_failures: i32,
+    /// An external OpenID Connect provider (issuer, audience, JWKS URL).
+    pub oidc: Option<(String, String, String)>,
 }
 
 impl Default for GatewayOptions {
@@ -236,6 +238,7 @@ impl Default for GatewayOptions {
             per_user_burst: 1000.0,
             max_body_bytes: 64 * 1024,
             max_failures: 3,
+            oidc: None,
         }
     }
 }
@@ -293,6 +296,15 @@ pub async fn spawn_gateway(ledger: &Spawned, options: GatewayOptions) -> Spawned
             bootstrap_admin: relief_gateway::BootstrapAdmin {
                 login_name: ADMIN_LOGIN.into(),
                 password: SecretString::from(ADMIN_PASSWORD),
+            },
+            oidc: {
+                let (issuer, audience, jwks_url) = options.oidc.clone().unwrap_or_default();
+                relief_gateway::oidc::OidcSettings {
+                    issuer,
+                    audience,
+                    jwks_url,
+                    login_claim: "preferred_username".into(),
+                }
             },
         },
     };

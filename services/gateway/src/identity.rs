@@ -45,6 +45,8 @@ pub struct IdentityApi {
     /// The ledger, asked for an organisation's path when a role is granted.
     ledger: Option<Channel>,
     peer_timeout: StdDuration,
+    /// The external OpenID Connect provider, when one is configured.
+    oidc: Option<Arc<crate::oidc::OidcVerifier>>,
 }
 
 /// A user's live bindings as token roles.
@@ -145,6 +147,7 @@ impl IdentityApi {
         policy: SessionPolicy,
         ledger: Option<Channel>,
         peer_timeout: StdDuration,
+        oidc: Option<Arc<crate::oidc::OidcVerifier>>,
     ) -> Self {
         IdentityApi {
             store,
@@ -152,6 +155,7 @@ impl IdentityApi {
             policy,
             ledger,
             peer_timeout,
+            oidc,
         }
     }
 
@@ -212,6 +216,36 @@ impl IdentityApi {
         tx.commit().await?;
         tracing::info!(login_name, "bootstrap administrator created");
         Ok(())
+    }
+
+    /// A successful login (by password or external token): the failure count
+    /// cleared, a new session, the event logged, the transaction committed.
+    async fn open_session(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        user: &UserRow,
+        from: &str,
+        kind: &str,
+    ) -> Result<pb::LoginResponse, Status> {
+        Store::record_login_success(&mut tx, user.user_id).await?;
+        let (tokens, bindings) = self.issue(&mut tx, user, Uuid::new_v4()).await?;
+        Store::log_login_event(
+            &mut tx,
+            &user.login_name,
+            Some(user.user_id),
+            kind,
+            from,
+            &tokens.session_id,
+        )
+        .await?;
+        tx.commit().await.map_err(Error::from)?;
+        tracing::info!(login_name = %user.login_name, address = %from, session = %tokens.session_id, kind, "login");
+        Ok(pb::LoginResponse {
+            tokens: Some(tokens),
+            must_change_password: user.must_change_password,
+            user: Some(user_proto(user)),
+            role_bindings: bindings.iter().map(binding_proto).collect(),
+        })
     }
 
     /// Issues an access token and a new refresh token in session `session_id`.
@@ -431,25 +465,55 @@ impl IdentityService for IdentityApi {
             tx.commit().await.map_err(Error::from)?;
             return Err(Error::Unauthenticated("the account is disabled".to_owned()).into());
         }
-        Store::record_login_success(&mut tx, user.user_id).await?;
-        let (tokens, bindings) = self.issue(&mut tx, &user, Uuid::new_v4()).await?;
-        Store::log_login_event(
-            &mut tx,
-            &login_name,
-            Some(user.user_id),
-            "success",
-            &from,
-            &tokens.session_id,
-        )
-        .await?;
-        tx.commit().await.map_err(Error::from)?;
-        tracing::info!(login_name, address = %from, session = %tokens.session_id, "login");
-        Ok(Response::new(pb::LoginResponse {
-            tokens: Some(tokens),
-            must_change_password: user.must_change_password,
-            user: Some(user_proto(&user)),
-            role_bindings: bindings.iter().map(binding_proto).collect(),
-        }))
+        self.open_session(tx, &user, &from, "success")
+            .await
+            .map(Response::new)
+    }
+
+    async fn exchange_token(
+        &self,
+        request: Request<pb::ExchangeTokenRequest>,
+    ) -> Result<Response<pb::LoginResponse>, Status> {
+        let from = address(&request);
+        let request = request.into_inner();
+        let oidc = self.oidc.clone().ok_or_else(|| {
+            Status::failed_precondition("no external identity provider is configured")
+        })?;
+        if request.external_token.is_empty() {
+            return Err(invalid_field("external_token", "required"));
+        }
+        let login_name = match oidc.login_name(&request.external_token).await {
+            Ok(login_name) => login_name,
+            Err(reason) => {
+                tracing::warn!(address = %from, reason, "external token refused");
+                return Err(
+                    Error::Unauthenticated(format!("external token refused: {reason}")).into(),
+                );
+            }
+        };
+        let mut tx = self.store.begin().await?;
+        let user = Store::user_by_login_for_update(&mut tx, &login_name).await?;
+        let Some(user) = user.filter(|user| {
+            user.enabled && !lockout::is_locked(user.locked_until, OffsetDateTime::now_utc())
+        }) else {
+            Store::log_login_event(
+                &mut tx,
+                &login_name,
+                None,
+                "oidc_refused",
+                &from,
+                "no enabled local user",
+            )
+            .await?;
+            tx.commit().await.map_err(Error::from)?;
+            return Err(Error::Unauthenticated(
+                "no enabled user here for this identity".to_owned(),
+            )
+            .into());
+        };
+        self.open_session(tx, &user, &from, "oidc_success")
+            .await
+            .map(Response::new)
     }
 
     async fn refresh(

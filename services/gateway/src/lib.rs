@@ -9,6 +9,7 @@ pub mod domain;
 pub mod edge;
 pub mod error;
 pub mod identity;
+pub mod oidc;
 pub mod proxy;
 pub mod store;
 
@@ -58,6 +59,8 @@ pub struct GatewaySettings {
     #[serde(default)]
     pub cors_allowed_origins: Vec<String>,
     pub bootstrap_admin: BootstrapAdmin,
+    /// An external OpenID Connect provider whose tokens are exchanged.
+    pub oidc: oidc::OidcSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -151,6 +154,7 @@ impl Application {
             },
             ledger,
             peer_timeout,
+            oidc::OidcVerifier::new(&gateway.oidc)?.map(Arc::new),
         );
         identity
             .bootstrap_admin(

@@ -2,6 +2,7 @@
 //! every service through JSON over HTTP, gRPC and gRPC-Web.
 
 mod edge;
+mod oidc;
 mod sessions;
 
 use prost::Message;

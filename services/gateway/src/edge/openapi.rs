@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 
 const FILE_CHUNK: &str = "relief.common.v1.FileChunk";
 /// Methods callable without a token.
-const PUBLIC_METHODS: [&str; 2] = [
+const PUBLIC_METHODS: [&str; 3] = [
     "relief.gateway.v1.IdentityService.Login",
+    "relief.gateway.v1.IdentityService.ExchangeToken",
     "relief.gateway.v1.IdentityService.Refresh",
 ];
 
