@@ -46,7 +46,7 @@ impl From<Error> for Status {
             Error::FailedPrecondition(why) => Status::failed_precondition(why),
             Error::Database(err) => match constraint_refusal(&err) {
                 Some(status) => status,
-                None => relief_runtime::error::internal("funds database", err),
+                None => relief_runtime::error::database("funds database", &err),
             },
             Error::Export(err) => relief_runtime::error::internal("funds export", err),
             Error::Status(status) => status,

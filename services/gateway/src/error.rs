@@ -41,7 +41,7 @@ impl From<Error> for Status {
             Error::EtagMismatch(_) => Status::aborted(err.to_string()),
             Error::FailedPrecondition(why) => Status::failed_precondition(why),
             Error::Unauthenticated(why) => Status::unauthenticated(why),
-            Error::Database(err) => relief_runtime::error::internal("gateway database", err),
+            Error::Database(err) => relief_runtime::error::database("gateway database", &err),
             Error::Status(status) => status,
         }
     }

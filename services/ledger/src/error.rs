@@ -46,7 +46,7 @@ impl From<Error> for Status {
             Error::AlreadyExists(why) => Status::already_exists(why),
             Error::EtagMismatch(_) => Status::aborted(err.to_string()),
             Error::FailedPrecondition(why) => Status::failed_precondition(why),
-            Error::Database(err) => relief_runtime::error::internal("ledger database", err),
+            Error::Database(err) => relief_runtime::error::database("ledger database", &err),
             Error::Pii(err) => relief_runtime::error::internal("ledger sealed data", err),
             Error::Status(status) => status,
         }

@@ -184,7 +184,7 @@ pub async fn list(
     .bind(limit + 1)
     .fetch_all(pool)
     .await
-    .map_err(|err| internal("listing the audit chain", err))?;
+    .map_err(|err| crate::error::database("listing the audit chain", &err))?;
     let mut entries: Vec<AuditEntry> = rows.iter().map(entry_from_row).collect();
     let next_page_token = if entries.len() as i64 > limit {
         entries.truncate(limit as usize);

@@ -99,3 +99,27 @@ pub fn internal(context: &str, err: impl std::fmt::Display) -> Status {
     tracing::error!(error = %err, "{context}");
     Status::internal(format!("{context}: internal error"))
 }
+
+/// Maps a database error no domain rule explains. Input the database cannot
+/// store (a NUL character in text) is the caller's mistake, not ours; a
+/// statement cancelled by its timeout is a deadline; the rest is internal.
+pub fn database(context: &str, err: &sqlx::Error) -> Status {
+    if let sqlx::Error::Database(db) = err {
+        match db.code().as_deref() {
+            // character_not_in_repertoire, untranslatable_character
+            Some("22021") | Some("22P05") => {
+                return Status::invalid_argument(
+                    "text contains a character that cannot be stored (NUL or invalid UTF-8)",
+                );
+            }
+            // query_canceled
+            Some("57014") => {
+                return Status::deadline_exceeded(format!(
+                    "{context}: the statement took too long"
+                ));
+            }
+            _ => {}
+        }
+    }
+    internal(context, err)
+}

@@ -359,3 +359,30 @@ async fn changes_to_a_member_are_kept_with_sealed_values_only_named() {
         .expect_err("a branch renames nothing");
     assert_eq!(status.code(), Code::PermissionDenied);
 }
+
+#[tokio::test]
+async fn text_the_database_cannot_store_is_refused_by_field() {
+    let world = World::new().await;
+    let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
+    let status = staff
+        .list_records(pb::ListRecordsRequest {
+            name_prefix: "张\u{0}".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("NUL in a filter");
+    assert_eq!(violated_fields(&status), vec!["name_prefix"]);
+    let status = staff
+        .create_member(pb::CreateMemberRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            member: Some(member(
+                &world.branch_a,
+                "张\u{0}建国",
+                &id_number("19580312", 707),
+            )),
+        })
+        .await
+        .expect_err("NUL in a name");
+    assert_eq!(violated_fields(&status), vec!["member.name"]);
+    assert!(all_members(&world).await.is_empty());
+}

@@ -14,7 +14,8 @@ use super::{LedgerApi, convert, parse_etag, parse_uuid};
 use crate::domain::id_number::IdNumber;
 use crate::domain::masking::mask_phone;
 use crate::domain::member::{
-    MemberDraft, SealedFacts, valid_phone, validate_family, validate_new_member, validate_sensitive,
+    MemberDraft, SealedFacts, has_control_chars, valid_phone, validate_family, validate_new_member,
+    validate_sensitive,
 };
 use crate::domain::org::OrgKind;
 use crate::error::Error;
@@ -238,6 +239,9 @@ impl LedgerApi {
         let caller = caller(&request)?;
         let request = request.get_ref();
         let limit = page_size(request.page_size, "page_size")?;
+        if has_control_chars(&request.name_prefix) {
+            return Err(invalid_field("name_prefix", "contains control characters"));
+        }
         let after = match PageToken::decode(&request.page_token, "page_token")? {
             None => None,
             Some(token) => {

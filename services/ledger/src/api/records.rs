@@ -212,6 +212,9 @@ impl LedgerApi {
         let caller = caller(&request)?;
         let request = request.get_ref();
         let mut violations = FieldViolations::new();
+        if crate::domain::member::has_control_chars(&request.name_prefix) {
+            violations.add("name_prefix", "contains control characters");
+        }
         let limit = page_size(request.page_size, "page_size")
             .map_err(|status| violations.add("page_size", status.message()))
             .unwrap_or(0);

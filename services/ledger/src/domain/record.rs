@@ -128,7 +128,9 @@ pub fn check_annual_income(
 }
 
 pub fn check_cause(violations: &mut FieldViolations, field: &str, cause: &str) {
-    if cause.trim().is_empty() {
+    if crate::domain::member::has_control_chars(cause) {
+        violations.add(field, "contains control characters");
+    } else if cause.trim().is_empty() {
         violations.add(field, "required: the main cause in a short phrase");
     } else if cause.chars().count() > 200 {
         violations.add(field, "at most 200 characters");
