@@ -323,3 +323,43 @@ pub async fn spawn_gateway(ledger: &Spawned, options: GatewayOptions) -> Spawned
         stop: Some(stop),
     }
 }
+
+/// A Python interpreter with `packages` installed from PyPI, in a virtualenv
+/// under `dir` made on first use: for checks by clients that know nothing of
+/// this code (a reflection-based gRPC client, an OpenAPI validator).
+pub fn python_with(dir: &std::path::Path, packages: &[&str]) -> std::path::PathBuf {
+    use std::process::Command;
+    let python = dir.join("bin/python");
+    let marker = dir.join(format!(
+        "installed-{}",
+        packages.join("+").replace(['=', '<', '>'], "_")
+    ));
+    if !marker.exists() {
+        if !python.exists() {
+            let status = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(dir)
+                .status()
+                .expect("python3 -m venv");
+            assert!(
+                status.success(),
+                "creating a virtualenv in {}",
+                dir.display()
+            );
+        }
+        let status = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(packages)
+            .status()
+            .expect("pip install");
+        assert!(status.success(), "installing {packages:?} from PyPI");
+        std::fs::write(&marker, "").expect("marker");
+    }
+    python
+}

@@ -211,30 +211,7 @@ async fn bad_bodies_are_refused_with_the_field_named_and_nothing_is_forwarded() 
 /// Runs an independent OpenAPI validator (a PyPI package) on the document.
 fn validate_openapi(document: &Value) {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("openapi-validator");
-    let python = dir.join("bin/python");
-    if !python.exists() {
-        let status = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&dir)
-            .status()
-            .expect("python3 -m venv");
-        assert!(status.success(), "creating a virtualenv");
-        let status = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "openapi-spec-validator==0.7.1",
-            ])
-            .status()
-            .expect("pip install");
-        assert!(
-            status.success(),
-            "installing openapi-spec-validator from PyPI"
-        );
-    }
+    let python = relief_tests::python_with(&dir, &["openapi-spec-validator==0.7.1"]);
     let file = dir.join(format!("openapi-{}.json", std::process::id()));
     std::fs::write(&file, document.to_string()).expect("writing the document");
     let output = Command::new(&python)

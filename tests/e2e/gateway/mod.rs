@@ -3,6 +3,7 @@
 
 mod edge;
 mod oidc;
+mod reflection;
 mod sessions;
 
 use prost::Message;
