@@ -354,12 +354,6 @@ fn valid_mobile(mobile: &str) -> bool {
             && mobile.chars().all(|c| c.is_ascii_digit()))
 }
 
-fn check_request_id(violations: &mut FieldViolations, request_id: &str) {
-    if let Err(status) = idempotency::check_request_id(request_id) {
-        violations.add("request_id", status.message());
-    }
-}
-
 #[tonic::async_trait]
 impl IdentityService for IdentityApi {
     async fn login(
@@ -656,7 +650,7 @@ impl IdentityService for IdentityApi {
         let request = request.into_inner();
         let user = request.user.clone().unwrap_or_default();
         let mut violations = FieldViolations::new();
-        check_request_id(&mut violations, &request.request_id);
+        violations.check_request_id(&request.request_id);
         let login_name = user.login_name.trim();
         if login_name.len() < 3
             || login_name.len() > 40
@@ -834,7 +828,7 @@ impl IdentityService for IdentityApi {
             .map(|mask| mask.paths.clone())
             .unwrap_or_default();
         let mut violations = FieldViolations::new();
-        check_request_id(&mut violations, &request.request_id);
+        violations.check_request_id(&request.request_id);
         violations.check(
             paths.is_empty(),
             "update_mask",
@@ -925,7 +919,7 @@ impl IdentityService for IdentityApi {
         let caller = caller(&request)?.clone();
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
-        check_request_id(&mut violations, &request.request_id);
+        violations.check_request_id(&request.request_id);
         let user_id = parse_uuid("user_id", &request.user_id)
             .map_err(|s| violations.add("user_id", s.message()))
             .ok();
@@ -1040,7 +1034,7 @@ impl IdentityService for IdentityApi {
         let request = request.into_inner();
         let binding = request.role_binding.clone().unwrap_or_default();
         let mut violations = FieldViolations::new();
-        check_request_id(&mut violations, &request.request_id);
+        violations.check_request_id(&request.request_id);
         let user_id = parse_uuid("role_binding.user_id", &binding.user_id)
             .map_err(|s| violations.add("role_binding.user_id", s.message()))
             .ok();
@@ -1124,7 +1118,7 @@ impl IdentityService for IdentityApi {
         let caller = caller(&request)?.clone();
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
-        check_request_id(&mut violations, &request.request_id);
+        violations.check_request_id(&request.request_id);
         let id = parse_uuid("role_binding_id", &request.role_binding_id)
             .map_err(|s| violations.add("role_binding_id", s.message()))
             .ok();
@@ -1252,7 +1246,7 @@ impl IdentityApi {
         request: &Q,
     ) -> Result<pb::User, Status> {
         let mut violations = FieldViolations::new();
-        check_request_id(&mut violations, request_id);
+        violations.check_request_id(request_id);
         let user_id = parse_uuid("user_id", user_id)
             .map_err(|s| violations.add("user_id", s.message()))
             .ok();

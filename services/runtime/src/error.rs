@@ -29,6 +29,13 @@ impl FieldViolations {
         }
     }
 
+    /// Records a problem with the request's idempotency key, if it has one.
+    pub fn check_request_id(&mut self, request_id: &str) {
+        if let Err(status) = crate::idempotency::check_request_id(request_id) {
+            self.add("request_id", status.message());
+        }
+    }
+
     /// Adds every violation of `other` with its field prefixed, e.g. `rows[3].`.
     pub fn extend_prefixed(&mut self, prefix: &str, other: FieldViolations) {
         for (field, description) in other.violations {

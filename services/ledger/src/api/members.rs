@@ -132,9 +132,7 @@ impl LedgerApi {
         let caller = caller(&request)?.clone();
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
-        if let Err(status) = idempotency::check_request_id(&request.request_id) {
-            violations.add("request_id", status.message());
-        }
+        violations.check_request_id(&request.request_id);
         let draft = match &request.member {
             None => {
                 violations.add("member", "required");
@@ -281,9 +279,7 @@ impl LedgerApi {
         let caller = caller(&request)?.clone();
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
-        if let Err(status) = idempotency::check_request_id(&request.request_id) {
-            violations.add("request_id", status.message());
-        }
+        violations.check_request_id(&request.request_id);
         let member = request.member.clone().unwrap_or_default();
         let paths = request
             .update_mask

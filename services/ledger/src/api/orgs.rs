@@ -31,9 +31,7 @@ impl LedgerApi {
         let caller = caller(&request)?.clone();
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
-        if let Err(status) = idempotency::check_request_id(&request.request_id) {
-            violations.add("request_id", status.message());
-        }
+        violations.check_request_id(&request.request_id);
         violations.check(
             request.parent_id <= 0,
             "parent_id",
@@ -158,9 +156,7 @@ impl LedgerApi {
         let caller = caller(&request)?.clone();
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
-        if let Err(status) = idempotency::check_request_id(&request.request_id) {
-            violations.add("request_id", status.message());
-        }
+        violations.check_request_id(&request.request_id);
         let org = request.org.clone().unwrap_or_default();
         violations.check(org.org_id <= 0, "org.org_id", "required");
         let paths = request

@@ -27,7 +27,7 @@ fn check_record_change(
     record_id: &str,
     etag: &str,
 ) -> (Option<Uuid>, i64) {
-    check_request_id(violations, request_id);
+    violations.check_request_id(request_id);
     let record_id = parse_uuid("record_id", record_id)
         .map_err(|status| violations.add("record_id", status.message()))
         .ok();
@@ -48,13 +48,6 @@ struct Why<'a> {
 /// Associated data binding a sealed income to its record.
 fn income_aad(record_id: Uuid) -> String {
     format!("records/{record_id}")
-}
-
-/// The request's idempotency key, with its problem as a field violation.
-fn check_request_id(violations: &mut FieldViolations, request_id: &str) {
-    if let Err(status) = idempotency::check_request_id(request_id) {
-        violations.add("request_id", status.message());
-    }
 }
 
 impl LedgerApi {
@@ -147,7 +140,7 @@ impl LedgerApi {
         let caller = caller(&request)?.clone();
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
-        check_request_id(&mut violations, &request.request_id);
+        violations.check_request_id(&request.request_id);
         let member_id = parse_uuid("member_id", &request.member_id)
             .map_err(|status| violations.add("member_id", status.message()))
             .ok();
@@ -366,7 +359,7 @@ impl LedgerApi {
             .unwrap_or_default();
         let has = |name: &str| paths.iter().any(|p| p == name);
         let mut violations = FieldViolations::new();
-        check_request_id(&mut violations, &request.request_id);
+        violations.check_request_id(&request.request_id);
         if paths.is_empty() {
             violations.add("update_mask", "required: the fields to change");
         }

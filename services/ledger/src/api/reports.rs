@@ -197,9 +197,7 @@ impl LedgerApi {
         row: &pb::ImportRow,
     ) -> Result<pb::ImportRowResult, Status> {
         let mut violations = FieldViolations::new();
-        if let Err(status) = idempotency::check_request_id(&row.request_id) {
-            violations.add("request_id", status.message());
-        }
+        violations.check_request_id(&row.request_id);
         let member = match &row.member {
             None => {
                 violations.add("member", "required");
