@@ -276,11 +276,26 @@ async fn the_openapi_document_is_valid_and_a_request_built_from_it_works() {
 #[tokio::test]
 async fn an_export_downloads_over_http_as_a_named_xlsx() {
     let door = Door::new(GatewayOptions::default()).await;
-    let (status, _) = door
+    let (status, member) = door
         .post(
             "relief.ledger.v1.LedgerService/CreateMember",
             &door.admin_token,
             member_json(door.branch_a.org_id, "张建国", &id_number("19580312", 6)),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = door
+        .post(
+            "relief.ledger.v1.LedgerService/CreateRecord",
+            &door.admin_token,
+            json!({
+                "requestId": uuid::Uuid::new_v4().to_string(),
+                "memberId": member["memberId"],
+                "category": "HARDSHIP_CATEGORY_MAJOR_ILLNESS",
+                "cause": "本人患尿毒症",
+                "householdSize": 3,
+                "annualHouseholdIncome": { "fen": "3600000" },
+            }),
         )
         .await;
     assert_eq!(status, 200);
@@ -320,11 +335,25 @@ async fn an_export_downloads_over_http_as_a_named_xlsx() {
         range.get_value((0, 0)).map(|v| v.to_string()),
         Some("市直机关困难党员管理台账".to_owned())
     );
-    // Record rows are registered members with a record; this one has none yet.
-    assert!(range.rows().any(|row| {
-        row.iter()
-            .any(|cell| cell.to_string().contains("党组织（盖章）"))
-    }));
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+        .collect();
+    let headings = &rows[2];
+    let column = |name: &str| headings.iter().position(|h| h == name).expect(name);
+    let line = &rows[3];
+    assert_eq!(line[column("序号")], "1");
+    assert_eq!(line[column("姓名")], "张建国");
+    assert_eq!(line[column("困难类别")], "重大疾病");
+    assert_eq!(
+        line[column("家庭年收入（元）")],
+        "36000",
+        "the department sees incomes"
+    );
+    assert!(
+        rows.iter()
+            .any(|row| row.iter().any(|cell| cell.contains("党组织（盖章）")))
+    );
 }
 
 #[tokio::test]
