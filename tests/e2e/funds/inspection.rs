@@ -1,0 +1,288 @@
+//! 专项检查: inspection finds each planted anomaly and nothing else; the .xlsx reads back.
+
+use super::*;
+
+#[tokio::test]
+async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
+    let funds = Funds::spawn().await;
+    let mut finance = funds.finance().await;
+    let mut department = funds.department().await;
+    let mut branch_staff = funds.client(Role::BranchStaff, "/1/4/").await;
+    top_up(&mut finance, 10_000_000).await;
+    finance
+        .put_relief_standard(pb::PutReliefStandardRequest {
+            request_id: rid(),
+            standard: Some(pb::ReliefStandard {
+                year: year(),
+                relief_type: pb::ReliefType::SpringFestivalVisit as i32,
+                hardship_category: pb::HardshipCategory::MajorIllness as i32,
+                amount: money(50_000),
+                note: "工委会议确定".into(),
+                ..Default::default()
+            }),
+            reason: "年度标准".into(),
+        })
+        .await
+        .expect("standard");
+
+    let settler = branch_staff.clone();
+    let settle = |alloc: pb::Allocation| {
+        let mut branch_staff = settler.clone();
+        async move {
+            let paid = pay(&mut branch_staff, &alloc).await;
+            receipt(&mut branch_staff, &alloc, &paid).await;
+        }
+    };
+    // Clean: paid, receipted, at the standard.
+    let clean = allocate(
+        &mut department,
+        allocation("clean", "m-clean", branch(12), 50_000),
+    )
+    .await
+    .expect("clean");
+    settle(clean.clone()).await;
+    // Planted: unpaid.
+    let unpaid = allocate(
+        &mut department,
+        allocation("unpaid", "m-unpaid", branch(12), 50_000),
+    )
+    .await
+    .expect("unpaid");
+    // Planted: paid without receipt.
+    let unreceipted = allocate(
+        &mut department,
+        allocation("noreceipt", "m-noreceipt", branch(13), 40_000),
+    )
+    .await
+    .expect("noreceipt");
+    let unreceipted_payment = pay(&mut branch_staff, &unreceipted).await;
+    // Planted: above the standard (special case), settled.
+    let mut above = allocation("above", "m-above", branch(12), 80_000);
+    above.special_case = true;
+    above.special_case_reason = "重大疾病，工委会议特批".into();
+    let above = allocate(&mut department, above).await.expect("above");
+    settle(above.clone()).await;
+    // Planted: a repeat for one member (special case), both settled.
+    let first = allocate(
+        &mut department,
+        allocation("repeat-1", "m-repeat", branch(13), 30_000),
+    )
+    .await
+    .expect("r1");
+    let mut second = allocation("repeat-2", "m-repeat", branch(13), 20_000);
+    second.special_case = true;
+    second.special_case_reason = "年内再次遭灾".into();
+    second.relief_type = pb::ReliefType::OneTimeRelief as i32;
+    let second = allocate(&mut department, second).await.expect("r2");
+    settle(first.clone()).await;
+    settle(second.clone()).await;
+    // Planted: a reversal of a mistaken allocation.
+    let mistaken = allocate(
+        &mut department,
+        allocation("mistake", "m-mistake", branch(12), 10_000),
+    )
+    .await
+    .expect("m");
+    let reversal = finance
+        .reverse_posting(pb::ReversePostingRequest {
+            request_id: rid(),
+            posting_id: mistaken.posting_id.clone(),
+            reason: "拨付对象有误".into(),
+            authorised_by: "财务负责人 张会计".into(),
+            authorisation_reference: "工委会议2026年第5次".into(),
+        })
+        .await
+        .expect("reversal")
+        .into_inner();
+    // Elsewhere (not in the inspected subtree): unpaid, must not show.
+    allocate(
+        &mut department,
+        allocation("elsewhere", "m-elsewhere", branch(7), 10_000),
+    )
+    .await
+    .expect("elsewhere");
+
+    let as_of =
+        relief_runtime::time::to_proto(relief_runtime::time::today() + time::Duration::days(45));
+    let mut auditor = funds.auditor().await;
+    let mut superior = funds.client(Role::Auditor, "/1/4/").await;
+    let report = superior
+        .run_inspection(pb::RunInspectionRequest {
+            request_id: rid(),
+            year: year(),
+            org_id: 0,
+            unpaid_after_days: 30,
+            receipt_missing_after_days: 30,
+            as_of_date: Some(as_of),
+        })
+        .await
+        .expect("inspection")
+        .into_inner();
+    let ids = |items: Vec<&str>| {
+        items
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<String>>()
+    };
+    assert_eq!(
+        ids(report
+            .unpaid_allocations
+            .iter()
+            .map(|u| u.allocation_id.as_str())
+            .collect()),
+        vec![unpaid.allocation_id.clone()]
+    );
+    assert_eq!(report.unpaid_allocations[0].days_outstanding, 45);
+    assert_eq!(
+        ids(report
+            .receipts_missing
+            .iter()
+            .map(|m| m.disbursement_id.as_str())
+            .collect()),
+        vec![unreceipted_payment.disbursement_id.clone()]
+    );
+    assert_eq!(
+        ids(report
+            .above_standard
+            .iter()
+            .map(|a| a.allocation_id.as_str())
+            .collect()),
+        vec![above.allocation_id.clone()]
+    );
+    assert!(report.above_standard[0].special_case);
+    assert_eq!(report.repeat_payments.len(), 1);
+    assert_eq!(report.repeat_payments[0].member_id, "m-repeat");
+    assert_eq!(
+        report.repeat_payments[0].allocation_ids,
+        [first.allocation_id.clone(), second.allocation_id.clone()]
+    );
+    assert!(report.repeat_payments[0].special_case_recorded);
+    assert_eq!(fen(&report.repeat_payments[0].total), 50_000);
+    assert_eq!(
+        ids(report
+            .reversals
+            .iter()
+            .map(|r| r.posting_id.as_str())
+            .collect()),
+        vec![reversal.posting_id.clone()]
+    );
+    assert_eq!(
+        report.reversals[0].reversed_kind,
+        pb::PostingKind::Allocation as i32
+    );
+    let totals = report.totals.unwrap_or_default();
+    assert_eq!(totals.allocation_count, 6, "six live allocations in /1/4/");
+    assert_eq!(
+        fen(&totals.allocated),
+        50_000 + 50_000 + 40_000 + 80_000 + 30_000 + 20_000
+    );
+    assert_eq!(
+        fen(&totals.paid),
+        50_000 + 40_000 + 80_000 + 30_000 + 20_000
+    );
+    assert_eq!(fen(&totals.receipted), 50_000 + 80_000 + 30_000 + 20_000);
+    assert_eq!(report.by_unit.len(), 2);
+    assert_eq!(report.by_relief_type.len(), 2);
+
+    // The stored report reads back, and as a real workbook with Chinese headings.
+    let stored = auditor
+        .get_inspection_report(pb::GetInspectionReportRequest {
+            report_id: report.report_id.clone(),
+        })
+        .await
+        .expect("stored")
+        .into_inner();
+    assert_eq!(stored, report);
+    let (name, bytes) = download(
+        auditor
+            .export_inspection(pb::ExportInspectionRequest {
+                report_id: report.report_id.clone(),
+            })
+            .await
+            .expect("export")
+            .into_inner(),
+    )
+    .await;
+    assert!(
+        name.ends_with(".xlsx") && name.contains("专项检查"),
+        "{name}"
+    );
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a real xlsx");
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "检查汇总",
+            "拨付未发放",
+            "发放无回执",
+            "重复救助",
+            "超标准",
+            "冲销"
+        ]
+    );
+    let unpaid_sheet = book.worksheet_range("拨付未发放").expect("sheet");
+    assert_eq!(
+        unpaid_sheet.get_value((1, 0)),
+        Some(&Data::String("拨付编号".into()))
+    );
+    assert_eq!(
+        unpaid_sheet.get_value((2, 0)),
+        Some(&Data::String(unpaid.allocation_id.clone()))
+    );
+    assert_eq!(unpaid_sheet.get_value((2, 3)), Some(&Data::Float(500.0)));
+    assert_eq!(unpaid_sheet.get_value((3, 0)), None, "nothing else");
+    let above_sheet = book.worksheet_range("超标准").expect("sheet");
+    assert_eq!(above_sheet.get_value((2, 4)), Some(&Data::Float(800.0)));
+    assert_eq!(above_sheet.get_value((2, 5)), Some(&Data::Float(500.0)));
+
+    let (name, bytes) = download(
+        auditor
+            .export_vouchers(pb::ExportVouchersRequest {
+                year: year(),
+                ..Default::default()
+            })
+            .await
+            .expect("vouchers")
+            .into_inner(),
+    )
+    .await;
+    assert!(name.contains("入帐凭证"), "{name}");
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a real xlsx");
+    let sheet = book.worksheet_range("入帐凭证清单").expect("sheet");
+    assert_eq!(
+        sheet.get_value((3, 0)),
+        Some(&Data::String("凭证号".into()))
+    );
+    let numbers: Vec<String> = (4..8)
+        .filter_map(|row| match sheet.get_value((row, 0)) {
+            Some(Data::String(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        numbers,
+        (1..=4)
+            .map(|n| format!("JZ-{}-{n:04}", year()))
+            .collect::<Vec<_>>(),
+        "four vouchers, numbered without gaps"
+    );
+    assert_eq!(
+        sheet.get_value((8, 6)),
+        Some(&Data::Float(1_800.0)),
+        "the total"
+    );
+}
+
+async fn download(mut stream: tonic::Streaming<common::FileChunk>) -> (String, Vec<u8>) {
+    let mut name = String::new();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.expect("chunk");
+        if name.is_empty() {
+            name = chunk.file_name;
+        }
+        bytes.extend(chunk.data);
+    }
+    (name, bytes)
+}

@@ -1,0 +1,310 @@
+//! The funds service (救助资金), driven like its users drive it: finance sets
+//! the budget, the department allocates, the branch pays and records the
+//! signed receipt, the auditor inspects — and the ledger never loses or
+//! duplicates a fen, under retries, duplicates, concurrency and outages.
+
+mod bad_input;
+mod concurrency;
+mod inspection;
+mod outbox;
+mod properties;
+mod story;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use calamine::{Data, Reader, Xlsx};
+use futures::StreamExt;
+use relief_proto::common::v1 as common;
+use relief_proto::funds::v1 as pb;
+use relief_proto::funds::v1::funds_service_client::FundsServiceClient;
+use relief_proto::notify::v1 as notify;
+use relief_proto::notify::v1::notification_service_server::{
+    NotificationService, NotificationServiceServer,
+};
+use relief_runtime::auth::{Role, TokenVerifier};
+use relief_runtime::config::{AuthSettings, TrustedKey};
+use relief_tests::{AUDIENCE, Bearer, channel, raw_pool, runtime_settings, token, unique_schema};
+use secrecy::SecretString;
+use tokio::sync::oneshot;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use tonic::{Code, Request, Response, Status};
+
+type Client = FundsServiceClient<InterceptedService<Channel, Bearer>>;
+
+const FUNDS_PRIVATE_KEY: &str = include_str!("../../../deploy/dev-keys/funds.key.pem");
+const FUNDS_PUBLIC_KEY: &str = include_str!("../../../deploy/dev-keys/funds.pub.pem");
+const SCAN: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+/// A running funds service; dropping it stops it (and its relay).
+struct Funds {
+    addr: SocketAddr,
+    schema: String,
+    stop: Option<oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Funds {
+    async fn start(schema: &str, configure: impl FnOnce(&mut relief_funds::Settings)) -> Funds {
+        let mut settings = relief_funds::Settings {
+            runtime: runtime_settings(schema),
+            funds: relief_funds::FundsSettings::default(),
+        };
+        settings.runtime.database.max_connections = 20;
+        configure(&mut settings);
+        let app = relief_funds::Application::build(settings)
+            .await
+            .expect("building the funds service");
+        let addr = app.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let done = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Funds {
+            addr,
+            schema: schema.to_owned(),
+            stop: Some(stop),
+            done: Some(done),
+        }
+    }
+
+    async fn spawn() -> Funds {
+        Funds::start(&unique_schema("funds"), |_| {}).await
+    }
+
+    /// Stops the service and waits until it has stopped (the relay with it).
+    async fn kill(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(done) = self.done.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), done).await;
+        }
+    }
+
+    async fn client(&self, role: Role, path: &str) -> Client {
+        FundsServiceClient::with_interceptor(channel(self.addr).await, Bearer(token(role, path)))
+    }
+
+    async fn finance(&self) -> Client {
+        self.client(Role::Finance, "/1/").await
+    }
+
+    async fn department(&self) -> Client {
+        self.client(Role::Department, "/1/").await
+    }
+
+    async fn auditor(&self) -> Client {
+        self.client(Role::Auditor, "/1/").await
+    }
+}
+
+impl Drop for Funds {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn year() -> i32 {
+    relief_runtime::time::today().year()
+}
+
+fn today() -> common::Date {
+    relief_runtime::time::to_proto(relief_runtime::time::today())
+}
+
+fn money(fen: i64) -> Option<common::Money> {
+    Some(common::Money { fen })
+}
+
+fn fen(money: &Option<common::Money>) -> i64 {
+    money.as_ref().map_or(0, |m| m.fen)
+}
+
+fn rid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Branch 12 under the superior organisation 4; branch 7 directly under the
+/// committee.
+fn branch(id: i64) -> common::OrgRef {
+    match id {
+        12 => common::OrgRef {
+            org_id: 12,
+            path: "/1/4/12/".into(),
+            name: "预算科党支部".into(),
+        },
+        7 => common::OrgRef {
+            org_id: 7,
+            path: "/1/7/".into(),
+            name: "市政府办公室党支部".into(),
+        },
+        other => common::OrgRef {
+            org_id: other,
+            path: format!("/1/4/{other}/"),
+            name: format!("第{other}党支部"),
+        },
+    }
+}
+
+fn allocation(application: &str, member: &str, org: common::OrgRef, amount: i64) -> pb::Allocation {
+    pb::Allocation {
+        application_id: application.into(),
+        decision: Some(pb::DecisionRef {
+            decision_id: format!("decision-{application}"),
+            meeting_number: format!("{}年第3次", year()),
+            meeting_date: Some(today()),
+        }),
+        member_id: member.into(),
+        member_name: format!("党员{member}"),
+        org: Some(org),
+        year: year(),
+        relief_type: pb::ReliefType::SpringFestivalVisit as i32,
+        hardship_category: pb::HardshipCategory::MajorIllness as i32,
+        amount: money(amount),
+        ..Default::default()
+    }
+}
+
+async fn top_up(client: &mut Client, fen_amount: i64) -> pb::BudgetSummary {
+    client
+        .top_up_budget(pb::TopUpBudgetRequest {
+            request_id: rid(),
+            year: year(),
+            amount: money(fen_amount),
+            reason: "党委会议决定".into(),
+        })
+        .await
+        .expect("top up")
+        .into_inner()
+}
+
+async fn allocate(client: &mut Client, alloc: pb::Allocation) -> Result<pb::Allocation, Status> {
+    client
+        .create_allocation(pb::CreateAllocationRequest {
+            request_id: rid(),
+            allocation: Some(alloc),
+        })
+        .await
+        .map(Response::into_inner)
+}
+
+fn disbursement_request(
+    request_id: &str,
+    allocation: &pb::Allocation,
+) -> pb::RecordDisbursementRequest {
+    pb::RecordDisbursementRequest {
+        request_id: request_id.into(),
+        disbursement: Some(pb::Disbursement {
+            allocation_id: allocation.allocation_id.clone(),
+            method: pb::DisbursementMethod::Cash as i32,
+            paid_date: Some(today()),
+            paid_by: "王经办".into(),
+            amount: allocation.amount,
+            ..Default::default()
+        }),
+    }
+}
+
+async fn pay(client: &mut Client, allocation: &pb::Allocation) -> pb::Disbursement {
+    client
+        .record_disbursement(disbursement_request(&rid(), allocation))
+        .await
+        .expect("disbursement")
+        .into_inner()
+}
+
+async fn receipt(
+    client: &mut Client,
+    allocation: &pb::Allocation,
+    disbursement: &pb::Disbursement,
+) -> pb::Receipt {
+    client
+        .record_receipt(pb::RecordReceiptRequest {
+            request_id: rid(),
+            disbursement_id: disbursement.disbursement_id.clone(),
+            signer_name: allocation.member_name.clone(),
+            signed_date: Some(today()),
+            scan_sha256: SCAN.into(),
+            sealed: false,
+        })
+        .await
+        .expect("receipt")
+        .into_inner()
+}
+
+fn violated_fields(status: &Status) -> Vec<String> {
+    relief_runtime::error::field_violations(status)
+        .into_iter()
+        .map(|(field, _)| field)
+        .collect()
+}
+
+/// The ledger's invariants, read behind the service's back.
+async fn check_books(pool: &sqlx::PgPool) {
+    let (sum, total_in, total_out): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(sum(total_in - total_out), 0)::bigint, COALESCE(sum(total_in), 0)::bigint,
+            COALESCE(sum(total_out), 0)::bigint FROM accounts",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("sums");
+    assert_eq!(sum, 0, "Σ debits = Σ credits over all accounts");
+    let posted: i64 = sqlx::query_scalar("SELECT COALESCE(sum(amount), 0)::bigint FROM postings")
+        .fetch_one(pool)
+        .await
+        .expect("postings");
+    assert_eq!(total_in, posted, "every posting is in exactly one account");
+    assert_eq!(
+        total_out, posted,
+        "every posting is out of exactly one account"
+    );
+    let negative: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM accounts WHERE CASE WHEN kind = 'party_dues_income' THEN total_out - total_in
+            ELSE total_in - total_out END < 0",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("balances");
+    assert_eq!(negative, 0, "no balance is negative");
+    // The running totals agree with the postings.
+    let drift: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM accounts a WHERE a.total_in <> (SELECT COALESCE(sum(amount), 0) FROM postings WHERE debit_account_id = a.account_id)
+            OR a.total_out <> (SELECT COALESCE(sum(amount), 0) FROM postings WHERE credit_account_id = a.account_id)",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("drift");
+    assert_eq!(drift, 0, "account totals equal their postings");
+    let doubled: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT application_id FROM allocations WHERE state <> 'reversed'
+            GROUP BY application_id HAVING count(*) > 1) d",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("allocations");
+    assert_eq!(doubled, 0, "one allocation per application");
+    let overpaid: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM allocations a WHERE a.paid > a.amount
+            OR a.paid <> (SELECT COALESCE(sum(amount), 0) FROM disbursements d WHERE d.allocation_id = a.allocation_id AND NOT d.reversed)",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("paid");
+    assert_eq!(
+        overpaid, 0,
+        "disbursed ≤ allocated, and paid equals the live payments"
+    );
+}
+
+async fn count(pool: &sqlx::PgPool, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+        .fetch_one(pool)
+        .await
+        .expect("count")
+}

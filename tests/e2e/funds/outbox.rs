@@ -1,0 +1,269 @@
+//! The transactional outbox: events survive a dead receiver and a killed relay.
+
+use super::*;
+
+/// A stand-in notification service: checks the caller is the funds service's
+/// own principal, and records the event ids it accepted. In `hang` mode it
+/// never answers (a receiver stuck mid-delivery).
+#[derive(Clone)]
+struct FakeNotify {
+    accepted: Arc<Mutex<Vec<String>>>,
+    calls: Arc<Mutex<usize>>,
+    hang: Arc<Mutex<bool>>,
+    verifier: Arc<TokenVerifier>,
+}
+
+impl FakeNotify {
+    fn new() -> Self {
+        let verifier = TokenVerifier::new(&AuthSettings {
+            trusted_keys: vec![TrustedKey {
+                kid: "funds".into(),
+                issuer: "funds".into(),
+                public_key_pem: FUNDS_PUBLIC_KEY.into(),
+                allowed_roles: vec!["department".into()],
+            }],
+            service_signing_key: None,
+            audience: AUDIENCE.into(),
+            clock_skew_seconds: 0,
+        })
+        .expect("verifier");
+        FakeNotify {
+            accepted: Arc::default(),
+            calls: Arc::default(),
+            hang: Arc::default(),
+            verifier: Arc::new(verifier),
+        }
+    }
+
+    async fn serve(&self, addr: SocketAddr) {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .expect("binding the receiver");
+        let service = NotificationServiceServer::new(self.clone());
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+        );
+    }
+}
+
+#[tonic::async_trait]
+impl NotificationService for FakeNotify {
+    async fn publish_event(
+        &self,
+        request: Request<notify::PublishEventRequest>,
+    ) -> Result<Response<notify::PublishEventResponse>, Status> {
+        let bearer = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| Status::unauthenticated("no token"))?;
+        let caller = self
+            .verifier
+            .verify(bearer)
+            .map_err(Status::unauthenticated)?;
+        if caller.user_id != "service:funds" {
+            return Err(Status::permission_denied("service principals only"));
+        }
+        *self.calls.lock().expect("lock") += 1;
+        let hang = *self.hang.lock().expect("lock");
+        if hang {
+            std::future::pending::<()>().await;
+        }
+        let event = request.into_inner();
+        let mut accepted = self.accepted.lock().expect("lock");
+        let duplicate = accepted.contains(&event.event_id);
+        accepted.push(event.event_id.clone());
+        Ok(Response::new(notify::PublishEventResponse {
+            event_id: event.event_id,
+            duplicate,
+            recipient_count: 1,
+            deliveries_scheduled: 1,
+        }))
+    }
+
+    async fn list_inbox(
+        &self,
+        _: Request<notify::ListInboxRequest>,
+    ) -> Result<Response<notify::ListInboxResponse>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+    async fn mark_read(
+        &self,
+        _: Request<notify::MarkReadRequest>,
+    ) -> Result<Response<notify::MarkReadResponse>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+    async fn list_delivery_attempts(
+        &self,
+        _: Request<notify::ListDeliveryAttemptsRequest>,
+    ) -> Result<Response<notify::ListDeliveryAttemptsResponse>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+    async fn get_template(
+        &self,
+        _: Request<notify::GetTemplateRequest>,
+    ) -> Result<Response<notify::Template>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+    async fn list_templates(
+        &self,
+        _: Request<notify::ListTemplatesRequest>,
+    ) -> Result<Response<notify::ListTemplatesResponse>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+    async fn update_template(
+        &self,
+        _: Request<notify::UpdateTemplateRequest>,
+    ) -> Result<Response<notify::Template>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+    async fn preview_template(
+        &self,
+        _: Request<notify::PreviewTemplateRequest>,
+    ) -> Result<Response<notify::PreviewTemplateResponse>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+    async fn get_contact_preferences(
+        &self,
+        _: Request<notify::GetContactPreferencesRequest>,
+    ) -> Result<Response<notify::ContactPreferences>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+    async fn update_contact_preferences(
+        &self,
+        _: Request<notify::UpdateContactPreferencesRequest>,
+    ) -> Result<Response<notify::ContactPreferences>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+    async fn verify_audit_chain(
+        &self,
+        _: Request<common::VerifyAuditChainRequest>,
+    ) -> Result<Response<common::VerifyAuditChainResponse>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+    async fn list_audit_entries(
+        &self,
+        _: Request<common::ListAuditEntriesRequest>,
+    ) -> Result<Response<common::ListAuditEntriesResponse>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+}
+
+async fn pending_notify(pool: &sqlx::PgPool) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE delivered_at IS NULL), COALESCE(min(attempts) FILTER (WHERE delivered_at IS NULL), 0)::bigint
+         FROM outbox_deliveries WHERE destination = 'notify'",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("pending")
+}
+
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test]
+async fn outbox_events_survive_a_dead_receiver_and_a_killed_relay() {
+    // An address where nothing listens yet.
+    let receiver_addr = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
+        probe.local_addr().expect("addr")
+    };
+    let schema = unique_schema("funds");
+    let configure = move |settings: &mut relief_funds::Settings| {
+        settings.runtime.peers.notify = format!("http://{receiver_addr}");
+        settings.runtime.peers.timeout_ms = 60_000;
+        settings.runtime.auth.service_signing_key = Some(SecretString::from(FUNDS_PRIVATE_KEY));
+        settings.funds.relay.poll_interval_ms = 50;
+        settings.funds.relay.initial_backoff_ms = 50;
+        settings.funds.relay.max_backoff_ms = 200;
+    };
+    let funds = Funds::start(&schema, configure).await;
+    let pool = raw_pool(&schema).await;
+    let mut finance = funds.finance().await;
+    let mut department = funds.department().await;
+    top_up(&mut finance, 1_000_000).await;
+    let alloc = allocate(
+        &mut department,
+        allocation("app-relay", "m-relay", branch(12), 30_000),
+    )
+    .await
+    .expect("allocation");
+    let mut branch_staff = funds.client(Role::BranchStaff, "/1/4/12/").await;
+    pay(&mut branch_staff, &alloc).await;
+
+    // The events were written with the changes, and the receiver is down:
+    // they stay, retried, never marked delivered.
+    let events: Vec<String> = sqlx::query_scalar(
+        "SELECT o.event_id::text FROM outbox o JOIN outbox_deliveries d USING (event_id)
+         WHERE d.destination = 'notify' ORDER BY o.seq",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("events");
+    assert_eq!(
+        events.len(),
+        2,
+        "allocation and payment tell the notification service"
+    );
+    assert_eq!(
+        count(&pool, "outbox").await,
+        3,
+        "budget, allocation, payment"
+    );
+    eventually("the relay has failed several times", async || {
+        pending_notify(&pool).await.1 >= 3
+    })
+    .await;
+    assert_eq!(pending_notify(&pool).await.0, 2);
+    let error: String = sqlx::query_scalar(
+        "SELECT last_error FROM outbox_deliveries WHERE destination = 'notify' LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("error");
+    assert!(!error.is_empty());
+
+    // The receiver comes back but hangs mid-delivery; the service is killed.
+    let receiver = FakeNotify::new();
+    *receiver.hang.lock().expect("lock") = true;
+    receiver.serve(receiver_addr).await;
+    eventually("the relay is mid-delivery", async || {
+        *receiver.calls.lock().expect("lock") > 0
+    })
+    .await;
+    funds.kill().await;
+    assert_eq!(
+        pending_notify(&pool).await.0,
+        2,
+        "nothing lost, nothing marked delivered"
+    );
+    assert!(receiver.accepted.lock().expect("lock").is_empty());
+
+    // The receiver answers again; the service restarts and delivers everything.
+    *receiver.hang.lock().expect("lock") = false;
+    let funds = Funds::start(&schema, configure).await;
+    eventually("every event is delivered", async || {
+        pending_notify(&pool).await.0 == 0
+    })
+    .await;
+    let accepted: HashSet<String> = receiver
+        .accepted
+        .lock()
+        .expect("lock")
+        .iter()
+        .cloned()
+        .collect();
+    assert_eq!(accepted, events.iter().cloned().collect::<HashSet<_>>());
+    funds.kill().await;
+}
