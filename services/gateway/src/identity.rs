@@ -256,14 +256,15 @@ impl IdentityApi {
         session_id: Uuid,
     ) -> Result<(pb::AuthTokens, Vec<BindingRow>), Status> {
         let bindings = Store::bindings_of(tx, user.user_id).await?;
-        let access_token = self
+        let (access_token, access_expires) = self
             .signer
-            .sign(
+            .sign_in_session(
                 &user.user_id.to_string(),
                 &user.display_name,
                 user.member_id.as_deref(),
                 token_roles(&bindings),
                 self.policy.access_ttl,
+                Some(&session_id.to_string()),
             )
             .map_err(|err| relief_runtime::error::internal("signing a token", err))?;
         let refresh_token = tokens::new_refresh_token();
@@ -282,7 +283,11 @@ impl IdentityApi {
                 access_token,
                 refresh_token,
                 token_type: "Bearer".into(),
-                access_token_expire_time: rfc3339(now + self.policy.access_ttl),
+                access_token_expire_time: OffsetDateTime::from_unix_timestamp(
+                    access_expires as i64,
+                )
+                .map(rfc3339)
+                .unwrap_or_default(),
                 refresh_token_expire_time: rfc3339(refresh_expires),
                 session_id: session_id.to_string(),
             },
@@ -588,27 +593,39 @@ impl IdentityService for IdentityApi {
             Store::log_login_event(&mut tx, "", Some(user_id), "logout_all", &from, "").await?;
             revoked
         } else {
-            if request.refresh_token.is_empty() {
-                return Err(invalid_field(
-                    "refresh_token",
-                    "required unless all_sessions is set",
-                ));
-            }
-            match Store::refresh_token_for_update(
-                &mut tx,
-                &tokens::refresh_token_hash(&request.refresh_token),
-            )
-            .await?
-            {
-                Some(token) => {
-                    let revoked = Store::revoke_session(&mut tx, token.session_id).await?;
+            // The session to end: the refresh token's, else the access token's own.
+            let session = if request.refresh_token.is_empty() {
+                let session_id = caller
+                    .as_ref()
+                    .and_then(|caller| caller.session_id.clone())
+                    .ok_or_else(|| {
+                        invalid_field(
+                            "refresh_token",
+                            "required without an access token from a login session",
+                        )
+                    })?;
+                let user_id = caller
+                    .as_ref()
+                    .and_then(|caller| Uuid::parse_str(&caller.user_id).ok());
+                Uuid::parse_str(&session_id).ok().zip(user_id)
+            } else {
+                Store::refresh_token_for_update(
+                    &mut tx,
+                    &tokens::refresh_token_hash(&request.refresh_token),
+                )
+                .await?
+                .map(|token| (token.session_id, token.user_id))
+            };
+            match session {
+                Some((session_id, user_id)) => {
+                    let revoked = Store::revoke_session(&mut tx, session_id).await?;
                     Store::log_login_event(
                         &mut tx,
                         "",
-                        Some(token.user_id),
+                        Some(user_id),
                         "logout",
                         &from,
-                        &token.session_id.to_string(),
+                        &session_id.to_string(),
                     )
                     .await?;
                     revoked
@@ -636,8 +653,10 @@ impl IdentityService for IdentityApi {
         Ok(Response::new(pb::WhoAmIResponse {
             user: Some(user_proto(&user)),
             role_bindings: bindings.iter().map(binding_proto).collect(),
-            session_id: String::new(),
-            access_token_expire_time: String::new(),
+            session_id: caller.session_id.clone().unwrap_or_default(),
+            access_token_expire_time: OffsetDateTime::from_unix_timestamp(caller.expires_at as i64)
+                .map(rfc3339)
+                .unwrap_or_default(),
         }))
     }
 

@@ -227,6 +227,10 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     pub roles: Vec<RoleBinding>,
+    /// The login session the token belongs to (gateway tokens), so a caller
+    /// can end exactly their own session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// An authenticated caller, put into each request's extensions by the server.
@@ -236,6 +240,10 @@ pub struct Caller {
     pub display_name: String,
     pub member_id: Option<String>,
     pub roles: Vec<RoleBinding>,
+    /// The login session of the token, if it came from a login.
+    pub session_id: Option<String>,
+    /// When the token expires (seconds since the Unix epoch).
+    pub expires_at: u64,
     /// The bearer token, passed on when calling another service on the
     /// caller's behalf. Never logged.
     token: Arc<str>,
@@ -267,6 +275,8 @@ impl Caller {
             display_name: claims.name,
             member_id: claims.member_id,
             roles: claims.roles,
+            session_id: claims.sid,
+            expires_at: claims.exp,
             token: Arc::from(token),
         }
     }
@@ -457,6 +467,22 @@ impl TokenSigner {
         roles: Vec<RoleBinding>,
         ttl: Duration,
     ) -> anyhow::Result<String> {
+        Ok(self
+            .sign_in_session(subject, display_name, member_id, roles, ttl, None)?
+            .0)
+    }
+
+    /// As [`TokenSigner::sign`], naming the login session the token belongs
+    /// to; answers the token and its expiry (seconds since the Unix epoch).
+    pub fn sign_in_session(
+        &self,
+        subject: &str,
+        display_name: &str,
+        member_id: Option<&str>,
+        roles: Vec<RoleBinding>,
+        ttl: Duration,
+        session_id: Option<&str>,
+    ) -> anyhow::Result<(String, u64)> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -467,10 +493,14 @@ impl TokenSigner {
             name: display_name.to_owned(),
             member_id: member_id.map(str::to_owned),
             roles,
+            sid: session_id.map(str::to_owned),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
-        Ok(jsonwebtoken::encode(&header, &claims, &self.key)?)
+        Ok((
+            jsonwebtoken::encode(&header, &claims, &self.key)?,
+            claims.exp,
+        ))
     }
 }
 

@@ -402,3 +402,55 @@ async fn administrators_manage_users_and_bindings_within_their_subtree() {
     assert!(report.intact);
     assert!(report.entries_checked >= 10, "{report:?}");
 }
+
+#[tokio::test]
+async fn an_access_token_knows_its_session_and_can_end_it() {
+    let door = Door::new(GatewayOptions::default()).await;
+    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.grpc).await);
+    let tokens = anonymous
+        .login(login("staff.a", STAFF_PASSWORD))
+        .await
+        .expect("login")
+        .into_inner()
+        .tokens
+        .expect("tokens");
+    let mut me = door.identity(&tokens.access_token).await;
+    let who = me
+        .who_am_i(pb::WhoAmIRequest {})
+        .await
+        .expect("whoami")
+        .into_inner();
+    assert_eq!(who.session_id, tokens.session_id);
+    assert_eq!(
+        who.access_token_expire_time,
+        tokens.access_token_expire_time
+    );
+
+    // Logging out with just the access token ends that session, not others.
+    let other = anonymous
+        .login(login("staff.a", STAFF_PASSWORD))
+        .await
+        .expect("second login")
+        .into_inner()
+        .tokens
+        .expect("tokens");
+    let out = me
+        .logout(pb::LogoutRequest::default())
+        .await
+        .expect("logout")
+        .into_inner();
+    assert_eq!(out.revoked_sessions, 1);
+    let refresh = |token: &str| pb::RefreshRequest {
+        request_id: String::new(),
+        refresh_token: token.to_owned(),
+    };
+    let status = anonymous
+        .refresh(refresh(&tokens.refresh_token))
+        .await
+        .expect_err("ended");
+    assert_eq!(status.code(), Code::Unauthenticated);
+    anonymous
+        .refresh(refresh(&other.refresh_token))
+        .await
+        .expect("the other session lives");
+}
