@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: the ledger's performance targets, measured against a
+//! `cargo xtask bench`: the performance targets of the ledger and the gateway, measured against a
 //! release build on a throwaway database. Targets are stated here, measured,
 //! and reported; a missed target makes the command fail.
 
@@ -25,7 +25,7 @@ struct Target {
     limit: Duration,
 }
 
-const TARGETS: [Target; 4] = [
+const TARGETS: [Target; 5] = [
     Target {
         what: "CreateMember + CreateRecord, p95 per member (8 concurrent clients)",
         limit: Duration::from_millis(150),
@@ -41,6 +41,10 @@ const TARGETS: [Target; 4] = [
     Target {
         what: "ExportRegister of the whole register (.xlsx, masked), once",
         limit: Duration::from_secs(5),
+    },
+    Target {
+        what: "ListRecords through the gateway as JSON over HTTP, page of 50, p95",
+        limit: Duration::from_millis(60),
     },
 ];
 
@@ -59,50 +63,62 @@ fn authorized<T>(token: &str, message: T) -> anyhow::Result<Request<T>> {
 }
 
 fn id_number(n: usize) -> String {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: &[u8; 11] = b"10X98765432";
     let day = 1 + n % 28;
     let month = 1 + (n / 28) % 12;
     let year = 1950 + (n / 336) % 40;
     let seq = n % 1000;
-    let first17 = format!("410802{year:04}{month:02}{day:02}{seq:03}");
-    let sum: u32 = first17
-        .chars()
-        .zip(WEIGHTS)
-        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
-        .sum();
-    format!("{first17}{}", CHECK[(sum % 11) as usize] as char)
+    crate::demo::with_check_digit(&format!("410802{year:04}{month:02}{day:02}{seq:03}"))
 }
 
 pub async fn run() -> anyhow::Result<ExitCode> {
     let status =
         tokio::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--release", "--quiet", "-p", "relief-ledger"])
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "-p",
+                "relief-ledger",
+                "-p",
+                "relief-gateway",
+            ])
             .current_dir(crate::workspace_root())
             .status()
             .await?;
-    anyhow::ensure!(status.success(), "building the ledger failed");
+    anyhow::ensure!(
+        status.success(),
+        "building the ledger and the gateway failed"
+    );
     let run_dir = crate::target_dir().join("xtask");
     let pg = Postgres::start(&run_dir)?;
     let config = run_dir.join(format!("bench-{}.yaml", std::process::id()));
-    std::fs::write(&config, crate::services::local_config(&pg.url())?)?;
-    let spec = &SERVICES[0];
-    let mut ledger = spawn_binary(
-        spec,
-        crate::target_dir().join("release").join(spec.package),
-        &config,
-        true,
-    )
-    .await?;
-    wait_healthy(&mut ledger).await?;
-    let result = measure(spec.port).await;
-    crate::services::stop(vec![ledger]).await;
+    // The benchmark measures latency, not the rate limiter.
+    let local = crate::services::local_config(&pg.url())?.replacen(
+        "gateway:\n",
+        "gateway:\n  rate_limit: {per_user_per_second: 1000000, per_user_burst: 1000000, \
+         per_address_per_second: 1000000, per_address_burst: 1000000}\n",
+        1,
+    );
+    std::fs::write(&config, local)?;
+    let mut running = Vec::new();
+    for name in ["ledger", "gateway"] {
+        let spec = SERVICES
+            .iter()
+            .find(|spec| spec.name == name)
+            .context("service table")?;
+        let binary = crate::target_dir().join("release").join(spec.package);
+        let mut service = spawn_binary(spec, binary, &config, true).await?;
+        wait_healthy(&mut service).await?;
+        running.push(service);
+    }
+    let result = measure(50051).await;
+    crate::services::stop(running).await;
     let _ = std::fs::remove_file(&config);
     drop(pg);
     let results = result?;
 
     println!(
-        "\nLedger benchmarks ({MEMBERS} members in {BRANCHES} branches, release build, this machine):"
+        "\nLedger and gateway benchmarks ({MEMBERS} members in {BRANCHES} branches, release build, this machine):"
     );
     let mut missed = 0;
     for (target, measured) in TARGETS.iter().zip(results) {
@@ -264,10 +280,41 @@ async fn measure(port: u16) -> anyhow::Result<Vec<Duration>> {
     let export = started.elapsed();
     anyhow::ensure!(bytes > 0, "the export was empty");
 
+    // The same listing as a web frontend makes it: JSON through the gateway,
+    // logged in as the bootstrap administrator.
+    let http = reqwest::Client::new();
+    let login: serde_json::Value = http
+        .post("http://127.0.0.1:8080/v1/relief.gateway.v1.IdentityService/Login")
+        .json(&serde_json::json!({ "loginName": crate::demo::ADMIN_LOGIN, "password": crate::demo::ADMIN_PASSWORD }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let web_token = login["tokens"]["accessToken"]
+        .as_str()
+        .context("no access token")?
+        .to_owned();
+    let mut json_list = Vec::new();
+    for i in 0..200 {
+        let started = Instant::now();
+        let response = http
+            .post("http://127.0.0.1:8080/v1/relief.ledger.v1.LedgerService/ListRecords")
+            .bearer_auth(&web_token)
+            .json(&serde_json::json!({ "orgId": superiors[i % superiors.len()].org_id.to_string(), "pageSize": 50 }))
+            .send()
+            .await?
+            .error_for_status()?;
+        let body = response.bytes().await?;
+        anyhow::ensure!(!body.is_empty(), "an empty answer");
+        json_list.push(started.elapsed());
+    }
+
     Ok(vec![
         percentile(&mut register, 0.95),
         percentile(&mut list, 0.95),
         percentile(&mut statistics, 0.95),
         export,
+        percentile(&mut json_list, 0.95),
     ])
 }

@@ -42,7 +42,7 @@ pub fn dev_signer() -> anyhow::Result<TokenSigner> {
 }
 
 /// The check character of GB 11643 for 17 digits.
-fn with_check_digit(first17: &str) -> String {
+pub(crate) fn with_check_digit(first17: &str) -> String {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: &[u8; 11] = b"10X98765432";
     let sum: u32 = first17
