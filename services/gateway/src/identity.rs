@@ -28,6 +28,8 @@ use crate::store::{BindingRow, NewBinding, NewUser, Store, UserFilter, UserRow};
 
 use relief_runtime::auth::COMMITTEE_PATH as ROOT;
 const WRONG_CREDENTIALS: &str = "login name or password is wrong";
+/// How long a lost Refresh answer can be asked for again (same request_id).
+const REPLAY_WINDOW: Duration = Duration::minutes(5);
 
 /// Token lifetimes and lockout, from configuration.
 #[derive(Debug, Clone, Copy)]
@@ -534,6 +536,33 @@ impl IdentityService for IdentityApi {
         let Some(token) = Store::refresh_token_for_update(&mut tx, &hash).await? else {
             return Err(refused());
         };
+        if token.revoked_at.is_some() && !request.request_id.is_empty() {
+            // The same refresh again, its answer lost on the way: answer it again.
+            if let Some(sealed) = Store::recent_replay(
+                &mut tx,
+                &hash,
+                &request.request_id,
+                token.session_id,
+                REPLAY_WINDOW,
+            )
+            .await?
+                && let Some(answer) = tokens::open_replay(&request.refresh_token, &sealed)
+                && let Ok(answer) =
+                    <pb::RefreshResponse as prost::Message>::decode(answer.as_slice())
+            {
+                Store::log_login_event(
+                    &mut tx,
+                    "",
+                    Some(token.user_id),
+                    "refresh_replay",
+                    &from,
+                    &token.session_id.to_string(),
+                )
+                .await?;
+                tx.commit().await.map_err(Error::from)?;
+                return Ok(Response::new(answer));
+            }
+        }
         if token.revoked_at.is_some() {
             // A rotated token came back: someone holds a copy. End the session.
             Store::revoke_session(&mut tx, token.session_id).await?;
@@ -570,10 +599,19 @@ impl IdentityService for IdentityApi {
             &tokens.session_id,
         )
         .await?;
-        tx.commit().await.map_err(Error::from)?;
-        Ok(Response::new(pb::RefreshResponse {
+        let answer = pb::RefreshResponse {
             tokens: Some(tokens),
-        }))
+        };
+        if !request.request_id.is_empty()
+            && let Some(sealed) = tokens::seal_replay(
+                &request.refresh_token,
+                &prost::Message::encode_to_vec(&answer),
+            )
+        {
+            Store::insert_replay(&mut tx, &hash, &request.request_id, &sealed).await?;
+        }
+        tx.commit().await.map_err(Error::from)?;
+        Ok(Response::new(answer))
     }
 
     async fn logout(

@@ -407,6 +407,43 @@ impl Store {
         Ok(())
     }
 
+    pub async fn insert_replay(
+        tx: &mut PgConnection,
+        token_hash: &str,
+        request_id: &str,
+        sealed: &[u8],
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO refresh_replays (token_hash, request_id, sealed) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(token_hash)
+            .bind(request_id)
+            .bind(sealed)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The sealed answer of a recent refresh with this token and request id,
+    /// if its session is still alive.
+    pub async fn recent_replay(
+        tx: &mut PgConnection,
+        token_hash: &str,
+        request_id: &str,
+        session_id: Uuid,
+        within: time::Duration,
+    ) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar(
+            "SELECT r.sealed FROM refresh_replays r
+             WHERE r.token_hash = $1 AND r.request_id = $2 AND r.created_at > now() - $3::interval
+               AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = $4 AND t.revoked_at IS NULL)",
+        )
+        .bind(token_hash)
+        .bind(request_id)
+        .bind(format!("{} seconds", within.whole_seconds()))
+        .bind(session_id)
+        .fetch_optional(&mut *tx)
+        .await?)
+    }
+
     /// Revokes every live token of a session; returns how many sessions ended.
     pub async fn revoke_session(tx: &mut PgConnection, session_id: Uuid) -> Result<i64> {
         let revoked = sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE session_id = $1 AND revoked_at IS NULL")

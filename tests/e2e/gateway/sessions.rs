@@ -454,3 +454,48 @@ async fn an_access_token_knows_its_session_and_can_end_it() {
         .await
         .expect("the other session lives");
 }
+
+#[tokio::test]
+async fn a_refresh_retried_with_its_request_id_gets_the_same_answer_and_keeps_the_session() {
+    let door = Door::new(GatewayOptions::default()).await;
+    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.grpc).await);
+    let first = anonymous
+        .login(login("staff.a", STAFF_PASSWORD))
+        .await
+        .expect("login")
+        .into_inner()
+        .tokens
+        .expect("tokens");
+    let refresh = |request_id: &str, token: &str| pb::RefreshRequest {
+        request_id: request_id.to_owned(),
+        refresh_token: token.to_owned(),
+    };
+    let answer = anonymous
+        .refresh(refresh("phone-retry-1", &first.refresh_token))
+        .await
+        .expect("refresh")
+        .into_inner();
+    // The answer was lost on a bad network; the client sends the same request again.
+    let again = anonymous
+        .refresh(refresh("phone-retry-1", &first.refresh_token))
+        .await
+        .expect("the retry is answered")
+        .into_inner();
+    assert_eq!(again, answer, "the same tokens, not new ones");
+    let next = again.tokens.expect("tokens").refresh_token;
+    anonymous
+        .refresh(refresh("phone-retry-2", &next))
+        .await
+        .expect("the session lives on");
+    // Without the same request id it is reuse of a spent token: the session ends.
+    let status = anonymous
+        .refresh(refresh("someone-else", &first.refresh_token))
+        .await
+        .expect_err("reuse");
+    assert_eq!(status.code(), Code::Unauthenticated);
+    let status = anonymous
+        .refresh(refresh("phone-retry-1", &first.refresh_token))
+        .await
+        .expect_err("the session is over, so is the replay");
+    assert_eq!(status.code(), Code::Unauthenticated);
+}
