@@ -69,6 +69,7 @@ pub fn runtime_settings(schema: &str) -> RuntimeSettings {
             concurrency: 64,
             max_message_bytes: 16 * 1024 * 1024,
             drain_ms: 0,
+            idempotency_retention_days: 30,
         },
         peers: PeerSettings::default(),
     }

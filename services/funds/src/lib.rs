@@ -19,6 +19,7 @@ pub mod store;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use relief_proto::common::v1::OrgRef;
 use relief_proto::funds::v1::funds_service_server::FundsServiceServer;
@@ -148,6 +149,10 @@ impl Application {
         };
         let pool =
             relief_runtime::db::connect_and_migrate(&settings.runtime.database, &MIGRATOR).await?;
+        relief_runtime::idempotency::spawn_pruning(
+            pool.clone(),
+            Duration::from_secs(settings.runtime.limits.idempotency_retention_days * 86_400),
+        );
         let store = store::Store::new(pool);
         let listener = TcpListener::bind((
             settings.runtime.grpc.host.as_str(),

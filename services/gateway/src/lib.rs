@@ -135,6 +135,10 @@ impl Application {
         let verifier = Arc::new(TokenVerifier::new(&settings.runtime.auth)?);
         let pool =
             relief_runtime::db::connect_and_migrate(&settings.runtime.database, &MIGRATOR).await?;
+        relief_runtime::idempotency::spawn_pruning(
+            pool.clone(),
+            Duration::from_secs(settings.runtime.limits.idempotency_retention_days * 86_400),
+        );
         let upstreams = upstreams(&settings.runtime)?;
         let ledger = match settings.runtime.peers.ledger.as_str() {
             "" => None,

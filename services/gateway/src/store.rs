@@ -413,6 +413,10 @@ impl Store {
         request_id: &str,
         sealed: &[u8],
     ) -> Result<()> {
+        // Answers are kept minutes, not forever.
+        sqlx::query("DELETE FROM refresh_replays WHERE created_at < now() - interval '1 day'")
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO refresh_replays (token_hash, request_id, sealed) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(token_hash)
             .bind(request_id)

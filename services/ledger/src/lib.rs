@@ -16,6 +16,7 @@ pub mod store;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use relief_proto::ledger::v1::ledger_service_server::LedgerServiceServer;
 use relief_runtime::auth::TokenVerifier;
@@ -66,6 +67,10 @@ impl Application {
         let verifier = Arc::new(TokenVerifier::new(&settings.runtime.auth)?);
         let pool =
             relief_runtime::db::connect_and_migrate(&settings.runtime.database, &MIGRATOR).await?;
+        relief_runtime::idempotency::spawn_pruning(
+            pool.clone(),
+            Duration::from_secs(settings.runtime.limits.idempotency_retention_days * 86_400),
+        );
         store::ensure_committee(&pool, &settings.ledger.committee_name).await?;
         let listener = TcpListener::bind((
             settings.runtime.grpc.host.as_str(),

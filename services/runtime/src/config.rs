@@ -88,6 +88,13 @@ pub struct LimitSettings {
     pub max_message_bytes: usize,
     /// How long a stopping server keeps answering in-flight calls.
     pub drain_ms: u64,
+    /// How long a request id is remembered for replay.
+    #[serde(default = "default_idempotency_days")]
+    pub idempotency_retention_days: u64,
+}
+
+fn default_idempotency_days() -> u64 {
+    30
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -110,3 +110,33 @@ pub async fn finish<R: Message>(
         .map_err(|err| internal("committing", err))?;
     Ok(response)
 }
+
+/// Forgets request ids older than `retention`: a client retries within
+/// minutes, not months, and the table would otherwise grow forever.
+pub async fn prune(
+    pool: &sqlx::PgPool,
+    retention: std::time::Duration,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)",
+    )
+    .bind(retention.as_secs_f64())
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// Prunes once an hour for as long as the process runs.
+pub fn spawn_pruning(pool: sqlx::PgPool, retention: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match prune(&pool, retention).await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "old request ids forgotten"),
+                Err(err) => tracing::warn!(error = %err, "pruning request ids failed"),
+            }
+        }
+    });
+}

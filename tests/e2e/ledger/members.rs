@@ -386,3 +386,41 @@ async fn text_the_database_cannot_store_is_refused_by_field() {
     assert_eq!(violated_fields(&status), vec!["member.name"]);
     assert!(all_members(&world).await.is_empty());
 }
+
+#[tokio::test]
+async fn request_ids_are_forgotten_after_the_retention_and_not_before() {
+    let world = World::new().await;
+    let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
+    for (request_id, sequence) in [("old-request", 801), ("new-request", 802)] {
+        staff
+            .create_member(pb::CreateMemberRequest {
+                request_id: request_id.into(),
+                member: Some(member(
+                    &world.branch_a,
+                    "成员",
+                    &id_number("19600101", sequence),
+                )),
+            })
+            .await
+            .expect("register");
+    }
+    let pool = relief_tests::raw_pool(&world.ledger.schema).await;
+    sqlx::query("UPDATE idempotency_keys SET created_at = now() - interval '40 days' WHERE request_id = 'old-request'")
+        .execute(&pool)
+        .await
+        .expect("ageing a key");
+    let pruned =
+        relief_runtime::idempotency::prune(&pool, std::time::Duration::from_secs(30 * 86_400))
+            .await
+            .expect("prune");
+    assert_eq!(pruned, 1);
+    let left: Vec<String> =
+        sqlx::query_scalar("SELECT request_id FROM idempotency_keys ORDER BY request_id")
+            .fetch_all(&pool)
+            .await
+            .expect("keys");
+    assert!(
+        left.contains(&"new-request".to_owned()) && !left.contains(&"old-request".to_owned()),
+        "{left:?}"
+    );
+}
