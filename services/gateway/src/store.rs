@@ -207,15 +207,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn login_events(&self, login_name: &str) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT kind, detail FROM login_events WHERE login_name = $1 ORDER BY event_id",
-        )
-        .bind(login_name)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
     pub async fn update_user(
         tx: &mut PgConnection,
         row: &UserRow,

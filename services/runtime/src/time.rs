@@ -43,11 +43,3 @@ pub fn to_proto(date: Date) -> ProtoDate {
         day: i32::from(date.day()),
     }
 }
-
-/// The instant a Beijing calendar day ends (the next midnight, UTC+8).
-pub fn end_of_day(date: Date) -> OffsetDateTime {
-    date.next_day()
-        .unwrap_or(date)
-        .midnight()
-        .assume_offset(BEIJING)
-}

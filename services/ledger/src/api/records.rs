@@ -67,15 +67,7 @@ impl LedgerApi {
         let row = Store::record(conn, record_id)
             .await?
             .ok_or_else(|| Status::internal("record vanished inside its own transaction"))?;
-        let verifications: Vec<VerificationRow> = sqlx::query_as(
-            "SELECT record_id, year, outcome, findings, branch_meeting_date, notice_start, notice_end, notice_result,
-                campaign_id, verified_by_id, verified_by_name, verified_at
-             FROM verifications WHERE record_id = $1 ORDER BY year",
-        )
-        .bind(record_id)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(Error::from)?;
+        let verifications = Store::verifications_in(conn, &[record_id]).await?;
         Ok(convert::record(&row, &verifications, None))
     }
 

@@ -42,17 +42,6 @@ pub fn depth(path: &str) -> usize {
     path.split('/').filter(|part| !part.is_empty()).count()
 }
 
-/// The id of the node at depth 2 on `path` (the unit directly under the
-/// committee), which statistics group by; the committee itself for the root.
-pub fn unit_id(path: &str) -> i64 {
-    let mut ids = path
-        .split('/')
-        .filter(|part| !part.is_empty())
-        .filter_map(|id| id.parse().ok());
-    let root = ids.next().unwrap_or(0);
-    ids.next().unwrap_or(root)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,7 +53,5 @@ mod tests {
         assert!(!OrgKind::Branch.may_hang_under(OrgKind::Branch));
         assert!(!OrgKind::Committee.may_hang_under(OrgKind::Superior));
         assert_eq!(depth("/1/4/12/"), 3);
-        assert_eq!(unit_id("/1/4/12/"), 4);
-        assert_eq!(unit_id("/1/"), 1);
     }
 }

@@ -242,13 +242,22 @@ impl Store {
     }
 
     pub async fn verifications(&self, record_ids: &[Uuid]) -> Result<Vec<VerificationRow>> {
+        let mut conn = self.pool().acquire().await?;
+        Self::verifications_in(&mut conn, record_ids).await
+    }
+
+    /// The verifications of `record_ids`, within an open transaction.
+    pub async fn verifications_in(
+        conn: &mut PgConnection,
+        record_ids: &[Uuid],
+    ) -> Result<Vec<VerificationRow>> {
         Ok(sqlx::query_as(
             "SELECT record_id, year, outcome, findings, branch_meeting_date, notice_start, notice_end, notice_result,
                 campaign_id, verified_by_id, verified_by_name, verified_at
              FROM verifications WHERE record_id = ANY($1) ORDER BY record_id, year",
         )
         .bind(record_ids)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *conn)
         .await?)
     }
 
