@@ -16,7 +16,7 @@ use relief_proto::funds::v1 as pb;
 use relief_proto::notify::v1 as notify;
 use relief_proto::notify::v1::notification_service_client::NotificationServiceClient;
 use relief_proto::workflow::v1 as workflow;
-use relief_proto::workflow::v1::workflow_service_client::WorkflowServiceClient;
+use relief_proto::workflow::v1::application_service_client::ApplicationServiceClient;
 use relief_runtime::auth::ServicePrincipal;
 use relief_runtime::client::{CallAs, PeerInterceptor, peer_channel};
 use relief_runtime::config::PeerSettings;
@@ -31,7 +31,7 @@ use crate::error::Result;
 use crate::store::{Destination, Store};
 
 type Notify = NotificationServiceClient<InterceptedService<Channel, PeerInterceptor>>;
-type Workflow = WorkflowServiceClient<InterceptedService<Channel, PeerInterceptor>>;
+type Workflow = ApplicationServiceClient<InterceptedService<Channel, PeerInterceptor>>;
 
 pub struct Relay {
     store: Store,
@@ -61,7 +61,7 @@ impl Relay {
                     ));
                 }
                 if !peers.workflow.is_empty() {
-                    workflow_client = Some(WorkflowServiceClient::with_interceptor(
+                    workflow_client = Some(ApplicationServiceClient::with_interceptor(
                         peer_channel(&peers.workflow)?,
                         interceptor(&principal),
                     ));

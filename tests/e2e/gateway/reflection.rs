@@ -90,7 +90,7 @@ async fn a_reflection_based_client_finds_and_calls_the_services_through_the_gate
         );
     }
     assert!(
-        !services.contains(&"relief.workflow.v1.WorkflowService"),
+        !services.contains(&"relief.workflow.v1.ApplicationService"),
         "only what is served: {services:?}"
     );
     let orgs: Vec<&str> = result["orgs"]
