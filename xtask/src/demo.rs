@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
+use relief_proto::common::v1 as common;
 use relief_proto::common::v1::{Date, Money, OrgRef};
 use relief_proto::gateway::v1 as identity;
 use relief_proto::gateway::v1::identity_service_client::IdentityServiceClient;
@@ -103,7 +104,7 @@ struct DemoMember {
     birth: &'static str,
     male: bool,
     branch: usize,
-    category: pb::HardshipCategory,
+    category: common::HardshipCategory,
     cause: &'static str,
     household: i32,
     income_yuan: i64,
@@ -116,7 +117,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19580312",
         male: true,
         branch: 0,
-        category: pb::HardshipCategory::MajorIllness,
+        category: common::HardshipCategory::MajorIllness,
         cause: "本人患尿毒症，长期透析",
         household: 3,
         income_yuan: 36_000,
@@ -127,7 +128,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19620705",
         male: false,
         branch: 0,
-        category: pb::HardshipCategory::MinimumLivingGuarantee,
+        category: common::HardshipCategory::MinimumLivingGuarantee,
         cause: "家庭人均收入低于低保线",
         household: 2,
         income_yuan: 14_400,
@@ -138,7 +139,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19700120",
         male: true,
         branch: 1,
-        category: pb::HardshipCategory::MajorAccident,
+        category: common::HardshipCategory::MajorAccident,
         cause: "交通事故致残",
         household: 4,
         income_yuan: 42_000,
@@ -149,7 +150,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19551101",
         male: false,
         branch: 2,
-        category: pb::HardshipCategory::MajorIllness,
+        category: common::HardshipCategory::MajorIllness,
         cause: "配偶患恶性肿瘤",
         household: 2,
         income_yuan: 30_000,
@@ -160,7 +161,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19660918",
         male: true,
         branch: 3,
-        category: pb::HardshipCategory::MajorDisaster,
+        category: common::HardshipCategory::MajorDisaster,
         cause: "住房毁于2021年特大暴雨",
         household: 5,
         income_yuan: 48_000,
@@ -171,7 +172,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19730226",
         male: false,
         branch: 4,
-        category: pb::HardshipCategory::Other,
+        category: common::HardshipCategory::Other,
         cause: "独自抚养两名在校子女",
         household: 3,
         income_yuan: 33_600,
@@ -182,7 +183,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19591001",
         male: true,
         branch: 5,
-        category: pb::HardshipCategory::MajorIllness,
+        category: common::HardshipCategory::MajorIllness,
         cause: "本人脑梗后遗症",
         household: 2,
         income_yuan: 26_400,
@@ -193,7 +194,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19680614",
         male: false,
         branch: 6,
-        category: pb::HardshipCategory::MinimumLivingGuarantee,
+        category: common::HardshipCategory::MinimumLivingGuarantee,
         cause: "享受城市低保",
         household: 3,
         income_yuan: 18_000,
@@ -204,7 +205,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19611208",
         male: true,
         branch: 7,
-        category: pb::HardshipCategory::MajorAccident,
+        category: common::HardshipCategory::MajorAccident,
         cause: "工伤致双下肢残疾",
         household: 4,
         income_yuan: 39_600,
@@ -215,7 +216,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19570419",
         male: false,
         branch: 8,
-        category: pb::HardshipCategory::Other,
+        category: common::HardshipCategory::Other,
         cause: "丧偶，子女失业",
         household: 3,
         income_yuan: 27_000,
@@ -226,7 +227,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19750830",
         male: true,
         branch: 9,
-        category: pb::HardshipCategory::MajorIllness,
+        category: common::HardshipCategory::MajorIllness,
         cause: "子女患白血病",
         household: 3,
         income_yuan: 45_000,
@@ -237,7 +238,7 @@ const MEMBERS: [DemoMember; 12] = [
         birth: "19640303",
         male: false,
         branch: 9,
-        category: pb::HardshipCategory::MinimumLivingGuarantee,
+        category: common::HardshipCategory::MinimumLivingGuarantee,
         cause: "家庭成员均无固定收入",
         household: 4,
         income_yuan: 19_200,
@@ -262,7 +263,7 @@ async fn load_funds(gateway: Channel, token: String) -> anyhow::Result<()> {
         reason: "年度党费救助预算（演示）".to_owned(),
     })?;
     client.inner.set_budget(request).await?;
-    use funds::HardshipCategory as C;
+    use relief_proto::common::v1::HardshipCategory as C;
     let one_time = [
         (C::MinimumLivingGuarantee, 200_000),
         (C::MajorDisaster, 300_000),
@@ -272,8 +273,11 @@ async fn load_funds(gateway: Channel, token: String) -> anyhow::Result<()> {
     ];
     for (category, fen) in one_time {
         for (relief_type, amount) in [
-            (funds::ReliefType::OneTimeRelief, fen),
-            (funds::ReliefType::SpringFestivalVisit, 50_000),
+            (relief_proto::common::v1::ReliefType::OneTimeRelief, fen),
+            (
+                relief_proto::common::v1::ReliefType::SpringFestivalVisit,
+                50_000,
+            ),
         ] {
             let request_id = client.request_id();
             let request = client.request(funds::PutReliefStandardRequest {
@@ -447,7 +451,7 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
                     income_source: if year < 1965 { "退休金" } else { "工资" }.to_owned(),
                     ..Default::default()
                 }),
-                receives_dibao: demo.category == pb::HardshipCategory::MinimumLivingGuarantee,
+                receives_dibao: demo.category == common::HardshipCategory::MinimumLivingGuarantee,
                 ..Default::default()
             }),
         })?;

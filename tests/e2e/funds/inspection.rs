@@ -14,8 +14,8 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
             request_id: rid(),
             standard: Some(pb::ReliefStandard {
                 year: year(),
-                relief_type: pb::ReliefType::SpringFestivalVisit as i32,
-                hardship_category: pb::HardshipCategory::MajorIllness as i32,
+                relief_type: common::ReliefType::SpringFestivalVisit as i32,
+                hardship_category: common::HardshipCategory::MajorIllness as i32,
                 amount: money(50_000),
                 note: "工委会议确定".into(),
                 ..Default::default()
@@ -72,7 +72,7 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
     let mut second = allocation("repeat-2", "m-repeat", branch(13), 20_000);
     second.special_case = true;
     second.special_case_reason = "年内再次遭灾".into();
-    second.relief_type = pb::ReliefType::OneTimeRelief as i32;
+    second.relief_type = common::ReliefType::OneTimeRelief as i32;
     let second = allocate(&mut department, second).await.expect("r2");
     settle(first.clone()).await;
     settle(second.clone()).await;

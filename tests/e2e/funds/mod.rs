@@ -164,8 +164,8 @@ fn allocation(application: &str, member: &str, org: common::OrgRef, amount: i64)
         member_name: format!("党员{member}"),
         org: Some(org),
         year: year(),
-        relief_type: pb::ReliefType::SpringFestivalVisit as i32,
-        hardship_category: pb::HardshipCategory::MajorIllness as i32,
+        relief_type: common::ReliefType::SpringFestivalVisit as i32,
+        hardship_category: common::HardshipCategory::MajorIllness as i32,
         amount: money(amount),
         ..Default::default()
     }

@@ -1,5 +1,6 @@
 //! Who may see and change what: the subtree rule of SPEC §2, per role.
 
+use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
 use tonic::Code;
@@ -53,7 +54,7 @@ async fn a_branch_sees_its_own_a_superior_its_subtree_and_the_committee_everythi
     let denied = staff_a
         .create_record(record_request(
             &in_b.member_id,
-            pb::HardshipCategory::Other,
+            common::HardshipCategory::Other,
             100,
         ))
         .await
@@ -201,7 +202,7 @@ async fn roles_without_the_permission_are_refused_and_calls_without_a_token_are_
     let record = staff
         .create_record(record_request(
             &member.member_id,
-            pb::HardshipCategory::MajorIllness,
+            common::HardshipCategory::MajorIllness,
             3_000_000,
         ))
         .await

@@ -1,6 +1,7 @@
 //! Nothing is deleted: every change is kept with who, when, what and why,
 //! and the audit chain shows any tampering.
 
+use relief_proto::common::v1 as common;
 use relief_proto::common::v1::{Money, VerifyAuditChainRequest};
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
@@ -22,7 +23,7 @@ async fn a_record_keeps_its_whole_history_and_stale_etags_are_refused() {
     let record = staff
         .create_record(record_request(
             &member.member_id,
-            pb::HardshipCategory::MajorIllness,
+            common::HardshipCategory::MajorIllness,
             3_600_000,
         ))
         .await
@@ -86,7 +87,7 @@ async fn a_record_keeps_its_whole_history_and_stale_etags_are_refused() {
             etag: adjusted.etag.clone(),
             verification: Some(pb::Verification {
                 year: 2026,
-                outcome: pb::VerificationOutcome::Remove as i32,
+                outcome: common::VerificationOutcome::Remove as i32,
                 findings: "本人已康复并返岗，家庭收入恢复".into(),
                 notice_result: "公示无异议".into(),
                 ..Default::default()
@@ -162,7 +163,7 @@ async fn a_record_keeps_its_whole_history_and_stale_etags_are_refused() {
             etag: verified.etag.clone(),
             verification: Some(pb::Verification {
                 year: 2026,
-                outcome: pb::VerificationOutcome::Continue as i32,
+                outcome: common::VerificationOutcome::Continue as i32,
                 findings: "再次核查".into(),
                 ..Default::default()
             }),
@@ -187,7 +188,7 @@ async fn verification_requires_written_findings_and_an_adjustment_must_adjust() 
     let record = staff
         .create_record(record_request(
             &member.member_id,
-            pb::HardshipCategory::Other,
+            common::HardshipCategory::Other,
             1_000_000,
         ))
         .await
@@ -200,7 +201,7 @@ async fn verification_requires_written_findings_and_an_adjustment_must_adjust() 
             etag: record.etag.clone(),
             verification: Some(pb::Verification {
                 year: 2026,
-                outcome: pb::VerificationOutcome::Adjust as i32,
+                outcome: common::VerificationOutcome::Adjust as i32,
                 findings: "  ".into(),
                 ..Default::default()
             }),

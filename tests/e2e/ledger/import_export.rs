@@ -4,6 +4,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
 use tonic::Code;
@@ -33,7 +34,7 @@ async fn import_answers_each_row_and_a_bad_row_never_stops_the_good_ones() {
 
     let mut nameless = member(&world.branch_a, "", &id_number("19500101", 52));
     nameless.work_unit.clear();
-    let mut bad_record = record_request("", pb::HardshipCategory::Unspecified, -5);
+    let mut bad_record = record_request("", common::HardshipCategory::Unspecified, -5);
     bad_record.household_size = 0;
     let rows = vec![
         row(
@@ -42,7 +43,7 @@ async fn import_answers_each_row_and_a_bad_row_never_stops_the_good_ones() {
             member(&world.branch_a, "甲", &id_number("19500101", 51)),
             Some(record_request(
                 "",
-                pb::HardshipCategory::MajorIllness,
+                common::HardshipCategory::MajorIllness,
                 2_000_000,
             )),
         ),
@@ -76,7 +77,7 @@ async fn import_answers_each_row_and_a_bad_row_never_stops_the_good_ones() {
             9,
             "imp-9",
             member(&world.branch_a, "戊", &id_number("19500101", 56)),
-            Some(record_request("", pb::HardshipCategory::Other, 900_000)),
+            Some(record_request("", common::HardshipCategory::Other, 900_000)),
         ),
     ];
     let response = staff
@@ -224,9 +225,13 @@ async fn the_register_and_the_yearly_form_open_in_an_independent_reader() {
     )
     .await;
     for (member, category, fen) in [
-        (&a, pb::HardshipCategory::MajorIllness, 3_600_000),
-        (&b, pb::HardshipCategory::MinimumLivingGuarantee, 1_440_000),
-        (&outside, pb::HardshipCategory::Other, 2_000_000),
+        (&a, common::HardshipCategory::MajorIllness, 3_600_000),
+        (
+            &b,
+            common::HardshipCategory::MinimumLivingGuarantee,
+            1_440_000,
+        ),
+        (&outside, common::HardshipCategory::Other, 2_000_000),
     ] {
         dept.create_record(record_request(&member.member_id, category, fen))
             .await
@@ -329,10 +334,10 @@ async fn statistics_count_recognised_rows_by_unit_and_category() {
     let mut dept = world.department().await;
     let mut records = Vec::new();
     for (n, (branch, category)) in [
-        (&world.branch_a, pb::HardshipCategory::MajorIllness),
-        (&world.branch_b, pb::HardshipCategory::MajorIllness),
-        (&world.branch_b, pb::HardshipCategory::Other),
-        (&world.branch_direct, pb::HardshipCategory::Other),
+        (&world.branch_a, common::HardshipCategory::MajorIllness),
+        (&world.branch_b, common::HardshipCategory::MajorIllness),
+        (&world.branch_b, common::HardshipCategory::Other),
+        (&world.branch_direct, common::HardshipCategory::Other),
     ]
     .into_iter()
     .enumerate()
@@ -388,7 +393,7 @@ async fn statistics_count_recognised_rows_by_unit_and_category() {
     );
     let illness = superior_cells
         .iter()
-        .find(|c| c.category == pb::HardshipCategory::MajorIllness as i32)
+        .find(|c| c.category == common::HardshipCategory::MajorIllness as i32)
         .expect("illness cell");
     assert_eq!(illness.active, 2);
     let before = dept

@@ -6,6 +6,7 @@ mod import_export;
 mod lifecycle;
 mod members;
 
+use relief_proto::common::v1 as common;
 use relief_proto::common::v1::{Date, Money, OrgRef};
 use relief_proto::ledger::v1 as pb;
 use relief_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
@@ -155,7 +156,7 @@ pub async fn create_member(
 
 pub fn record_request(
     member_id: &str,
-    category: pb::HardshipCategory,
+    category: common::HardshipCategory,
     income_fen: i64,
 ) -> pb::CreateRecordRequest {
     pb::CreateRecordRequest {

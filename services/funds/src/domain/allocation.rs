@@ -2,6 +2,7 @@
 //! member after a committee decision, and how it goes on: paid (发放), then
 //! receipted (签字回执 → 入帐凭证), or reversed (冲销) while still unpaid.
 
+use relief_proto::common::v1 as common;
 use relief_proto::funds::v1 as pb;
 
 use super::money::Money;
@@ -19,10 +20,10 @@ impl ReliefType {
     pub const ALL: [ReliefType; 2] = [ReliefType::OneTimeRelief, ReliefType::SpringFestivalVisit];
 
     pub fn from_i32(value: i32) -> Option<Self> {
-        match pb::ReliefType::try_from(value).ok()? {
-            pb::ReliefType::Unspecified => None,
-            pb::ReliefType::OneTimeRelief => Some(ReliefType::OneTimeRelief),
-            pb::ReliefType::SpringFestivalVisit => Some(ReliefType::SpringFestivalVisit),
+        match common::ReliefType::try_from(value).ok()? {
+            common::ReliefType::Unspecified => None,
+            common::ReliefType::OneTimeRelief => Some(ReliefType::OneTimeRelief),
+            common::ReliefType::SpringFestivalVisit => Some(ReliefType::SpringFestivalVisit),
         }
     }
 
@@ -30,10 +31,10 @@ impl ReliefType {
         self.to_proto() as i32
     }
 
-    pub fn to_proto(self) -> pb::ReliefType {
+    pub fn to_proto(self) -> common::ReliefType {
         match self {
-            ReliefType::OneTimeRelief => pb::ReliefType::OneTimeRelief,
-            ReliefType::SpringFestivalVisit => pb::ReliefType::SpringFestivalVisit,
+            ReliefType::OneTimeRelief => common::ReliefType::OneTimeRelief,
+            ReliefType::SpringFestivalVisit => common::ReliefType::SpringFestivalVisit,
         }
     }
 
@@ -70,15 +71,15 @@ impl HardshipCategory {
     ];
 
     pub fn from_i32(value: i32) -> Option<Self> {
-        match pb::HardshipCategory::try_from(value).ok()? {
-            pb::HardshipCategory::Unspecified => None,
-            pb::HardshipCategory::MinimumLivingGuarantee => {
+        match common::HardshipCategory::try_from(value).ok()? {
+            common::HardshipCategory::Unspecified => None,
+            common::HardshipCategory::MinimumLivingGuarantee => {
                 Some(HardshipCategory::MinimumLivingGuarantee)
             }
-            pb::HardshipCategory::MajorDisaster => Some(HardshipCategory::MajorDisaster),
-            pb::HardshipCategory::MajorAccident => Some(HardshipCategory::MajorAccident),
-            pb::HardshipCategory::MajorIllness => Some(HardshipCategory::MajorIllness),
-            pb::HardshipCategory::Other => Some(HardshipCategory::Other),
+            common::HardshipCategory::MajorDisaster => Some(HardshipCategory::MajorDisaster),
+            common::HardshipCategory::MajorAccident => Some(HardshipCategory::MajorAccident),
+            common::HardshipCategory::MajorIllness => Some(HardshipCategory::MajorIllness),
+            common::HardshipCategory::Other => Some(HardshipCategory::Other),
         }
     }
 
@@ -86,15 +87,15 @@ impl HardshipCategory {
         self.to_proto() as i32
     }
 
-    pub fn to_proto(self) -> pb::HardshipCategory {
+    pub fn to_proto(self) -> common::HardshipCategory {
         match self {
             HardshipCategory::MinimumLivingGuarantee => {
-                pb::HardshipCategory::MinimumLivingGuarantee
+                common::HardshipCategory::MinimumLivingGuarantee
             }
-            HardshipCategory::MajorDisaster => pb::HardshipCategory::MajorDisaster,
-            HardshipCategory::MajorAccident => pb::HardshipCategory::MajorAccident,
-            HardshipCategory::MajorIllness => pb::HardshipCategory::MajorIllness,
-            HardshipCategory::Other => pb::HardshipCategory::Other,
+            HardshipCategory::MajorDisaster => common::HardshipCategory::MajorDisaster,
+            HardshipCategory::MajorAccident => common::HardshipCategory::MajorAccident,
+            HardshipCategory::MajorIllness => common::HardshipCategory::MajorIllness,
+            HardshipCategory::Other => common::HardshipCategory::Other,
         }
     }
 

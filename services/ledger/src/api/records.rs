@@ -1,5 +1,6 @@
 //! Register row RPCs: add, read, list, adjust, remove, recognise, verify.
 
+use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::{Caller, Permission, caller};
 use relief_runtime::error::{FieldViolations, invalid_field};
@@ -203,7 +204,7 @@ impl LedgerApi {
         let limit = page_size(request.page_size, "page_size")
             .map_err(|status| violations.add("page_size", status.message()))
             .unwrap_or(0);
-        let category = match pb::HardshipCategory::try_from(request.category) {
+        let category = match common::HardshipCategory::try_from(request.category) {
             Ok(category) => category_str(category).unwrap_or("").to_owned(),
             Err(_) => {
                 violations.add("category", "unknown category");
@@ -369,7 +370,7 @@ impl LedgerApi {
         let version = parse_etag("record.etag", &record.etag)
             .map_err(|status| violations.add("record.etag", status.message()))
             .unwrap_or(0);
-        let category = pb::HardshipCategory::try_from(record.category)
+        let category = common::HardshipCategory::try_from(record.category)
             .ok()
             .and_then(category_str);
         if has("category") && category.is_none() {
@@ -648,8 +649,8 @@ impl LedgerApi {
         let mut after = before.clone();
         let mut extra = vec!["verifications"];
         match draft.outcome {
-            pb::VerificationOutcome::Adjust => {
-                if let Some(category) = pb::HardshipCategory::try_from(request.adjust_category)
+            common::VerificationOutcome::Adjust => {
+                if let Some(category) = common::HardshipCategory::try_from(request.adjust_category)
                     .ok()
                     .and_then(category_str)
                 {
@@ -666,7 +667,7 @@ impl LedgerApi {
                     extra.push("income");
                 }
             }
-            pb::VerificationOutcome::Remove => {
+            common::VerificationOutcome::Remove => {
                 after.status = "removed".to_owned();
                 after.until = Some(today().max(before.since));
                 after.removal_reason = format!("{}年度核查移出：{}", draft.year, draft.findings);

@@ -1,6 +1,7 @@
 //! 台账记录 — a register row: a member's hardship, its household income, its
 //! status over time and its yearly verifications (年度核查).
 
+use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::error::FieldViolations;
 use time::Date;
@@ -8,37 +9,37 @@ use time::Date;
 use crate::domain::member::MAX_INCOME_FEN;
 
 /// 困难类别 (measures §2.1), as stored.
-pub fn category_str(category: pb::HardshipCategory) -> Option<&'static str> {
+pub fn category_str(category: common::HardshipCategory) -> Option<&'static str> {
     Some(match category {
-        pb::HardshipCategory::MinimumLivingGuarantee => "minimum_living_guarantee",
-        pb::HardshipCategory::MajorDisaster => "major_disaster",
-        pb::HardshipCategory::MajorAccident => "major_accident",
-        pb::HardshipCategory::MajorIllness => "major_illness",
-        pb::HardshipCategory::Other => "other",
-        pb::HardshipCategory::Unspecified => return None,
+        common::HardshipCategory::MinimumLivingGuarantee => "minimum_living_guarantee",
+        common::HardshipCategory::MajorDisaster => "major_disaster",
+        common::HardshipCategory::MajorAccident => "major_accident",
+        common::HardshipCategory::MajorIllness => "major_illness",
+        common::HardshipCategory::Other => "other",
+        common::HardshipCategory::Unspecified => return None,
     })
 }
 
-pub fn category_parse(text: &str) -> pb::HardshipCategory {
+pub fn category_parse(text: &str) -> common::HardshipCategory {
     match text {
-        "minimum_living_guarantee" => pb::HardshipCategory::MinimumLivingGuarantee,
-        "major_disaster" => pb::HardshipCategory::MajorDisaster,
-        "major_accident" => pb::HardshipCategory::MajorAccident,
-        "major_illness" => pb::HardshipCategory::MajorIllness,
-        "other" => pb::HardshipCategory::Other,
-        _ => pb::HardshipCategory::Unspecified,
+        "minimum_living_guarantee" => common::HardshipCategory::MinimumLivingGuarantee,
+        "major_disaster" => common::HardshipCategory::MajorDisaster,
+        "major_accident" => common::HardshipCategory::MajorAccident,
+        "major_illness" => common::HardshipCategory::MajorIllness,
+        "other" => common::HardshipCategory::Other,
+        _ => common::HardshipCategory::Unspecified,
     }
 }
 
 /// The category as the forms write it.
-pub fn category_chinese(category: pb::HardshipCategory) -> &'static str {
+pub fn category_chinese(category: common::HardshipCategory) -> &'static str {
     match category {
-        pb::HardshipCategory::MinimumLivingGuarantee => "低保",
-        pb::HardshipCategory::MajorDisaster => "重大自然灾害",
-        pb::HardshipCategory::MajorAccident => "重大意外事故",
-        pb::HardshipCategory::MajorIllness => "重大疾病",
-        pb::HardshipCategory::Other => "其他",
-        pb::HardshipCategory::Unspecified => "",
+        common::HardshipCategory::MinimumLivingGuarantee => "低保",
+        common::HardshipCategory::MajorDisaster => "重大自然灾害",
+        common::HardshipCategory::MajorAccident => "重大意外事故",
+        common::HardshipCategory::MajorIllness => "重大疾病",
+        common::HardshipCategory::Other => "其他",
+        common::HardshipCategory::Unspecified => "",
     }
 }
 
@@ -60,21 +61,21 @@ pub fn source_parse(text: &str) -> pb::RecordSourceKind {
     }
 }
 
-pub fn outcome_str(outcome: pb::VerificationOutcome) -> Option<&'static str> {
+pub fn outcome_str(outcome: common::VerificationOutcome) -> Option<&'static str> {
     Some(match outcome {
-        pb::VerificationOutcome::Continue => "continue",
-        pb::VerificationOutcome::Adjust => "adjust",
-        pb::VerificationOutcome::Remove => "remove",
-        pb::VerificationOutcome::Unspecified => return None,
+        common::VerificationOutcome::Continue => "continue",
+        common::VerificationOutcome::Adjust => "adjust",
+        common::VerificationOutcome::Remove => "remove",
+        common::VerificationOutcome::Unspecified => return None,
     })
 }
 
-pub fn outcome_parse(text: &str) -> pb::VerificationOutcome {
+pub fn outcome_parse(text: &str) -> common::VerificationOutcome {
     match text {
-        "continue" => pb::VerificationOutcome::Continue,
-        "adjust" => pb::VerificationOutcome::Adjust,
-        "remove" => pb::VerificationOutcome::Remove,
-        _ => pb::VerificationOutcome::Unspecified,
+        "continue" => common::VerificationOutcome::Continue,
+        "adjust" => common::VerificationOutcome::Adjust,
+        "remove" => common::VerificationOutcome::Remove,
+        _ => common::VerificationOutcome::Unspecified,
     }
 }
 
@@ -95,7 +96,7 @@ pub fn household_income(annual_fen: i64, household_size: i32) -> pb::HouseholdIn
 /// A register row that passed every check.
 #[derive(Debug, Clone)]
 pub struct RecordDraft {
-    pub category: pb::HardshipCategory,
+    pub category: common::HardshipCategory,
     pub cause: String,
     pub description: String,
     pub household_size: i32,
@@ -146,9 +147,9 @@ pub fn validate_new_record(
 ) -> Result<RecordDraft, FieldViolations> {
     let mut violations = FieldViolations::new();
     let field = |name: &str| format!("{prefix}{name}");
-    let category = pb::HardshipCategory::try_from(request.category)
-        .unwrap_or(pb::HardshipCategory::Unspecified);
-    if category == pb::HardshipCategory::Unspecified {
+    let category = common::HardshipCategory::try_from(request.category)
+        .unwrap_or(common::HardshipCategory::Unspecified);
+    if category == common::HardshipCategory::Unspecified {
         violations.add(
             field("category"),
             "required: one of the hardship categories of the measures §2.1",
@@ -215,7 +216,7 @@ pub fn validate_new_record(
 #[derive(Debug, Clone)]
 pub struct VerificationDraft {
     pub year: i32,
-    pub outcome: pb::VerificationOutcome,
+    pub outcome: common::VerificationOutcome,
     pub findings: String,
     pub branch_meeting_date: Option<Date>,
     pub notice_start: Option<Date>,
@@ -242,9 +243,9 @@ pub fn validate_verification(
             format!("must be between 2000 and {}", today.year() + 1),
         );
     }
-    let outcome = pb::VerificationOutcome::try_from(verification.outcome)
-        .unwrap_or(pb::VerificationOutcome::Unspecified);
-    if outcome == pb::VerificationOutcome::Unspecified {
+    let outcome = common::VerificationOutcome::try_from(verification.outcome)
+        .unwrap_or(common::VerificationOutcome::Unspecified);
+    if outcome == common::VerificationOutcome::Unspecified {
         violations.add(
             "verification.outcome",
             "required: continue, adjust or remove",
@@ -284,7 +285,7 @@ pub fn validate_verification(
     {
         violations.add("verification.notice_end", "is before notice_start");
     }
-    if outcome == pb::VerificationOutcome::Adjust {
+    if outcome == common::VerificationOutcome::Adjust {
         let adjusts = request.adjust_category != 0
             || request.adjust_household_size != 0
             || request.adjust_annual_household_income.is_some();
