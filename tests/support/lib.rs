@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use relief_runtime::auth::{Role, RoleBinding, TokenSigner};
 use relief_runtime::config::{
-    AuthSettings, DatabaseSettings, GrpcSettings, LimitSettings, PeerSettings, RuntimeSettings,
-    TelemetrySettings, TrustedKey,
+    AuthSettings, CommitteeSettings, DatabaseSettings, GrpcSettings, LimitSettings, PeerSettings,
+    RuntimeSettings, TelemetrySettings, TrustedKey,
 };
 use secrecy::SecretString;
 use tokio::sync::oneshot;
@@ -56,6 +56,7 @@ pub fn runtime_settings(schema: &str) -> RuntimeSettings {
                 allowed_roles: Vec::new(),
             }],
             service_signing_key: None,
+            principal: Default::default(),
             audience: AUDIENCE.into(),
             clock_skew_seconds: 0,
         },
@@ -72,6 +73,12 @@ pub fn runtime_settings(schema: &str) -> RuntimeSettings {
             idempotency_retention_days: 30,
         },
         peers: PeerSettings::default(),
+        committee: CommitteeSettings {
+            org_id: 1,
+            path: "/1/".into(),
+            name: "市直机关工委".into(),
+        },
+        outbox: Default::default(),
     }
 }
 
@@ -270,7 +277,9 @@ impl SpawnedGateway {
 pub async fn spawn_gateway(ledger: &Spawned, options: GatewayOptions) -> SpawnedGateway {
     let schema = unique_schema("gateway");
     let mut runtime = runtime_settings(&schema);
-    runtime.peers.ledger = format!("http://{}", ledger.addr);
+    runtime
+        .peers
+        .insert("ledger", &format!("http://{}", ledger.addr));
     runtime.peers.timeout_ms = 5_000;
     let settings = relief_gateway::Settings {
         runtime,

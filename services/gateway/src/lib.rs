@@ -89,21 +89,27 @@ impl Settings {
     }
 }
 
-/// The services behind the gateway, by configured peer.
-fn upstreams(settings: &RuntimeSettings) -> anyhow::Result<Vec<Upstream>> {
-    let peers = &settings.peers;
+/// The services behind the gateway. Each configured peer `name` serves the
+/// proto package `relief.<name>.v1`, so every gRPC service of that package is
+/// forwarded to it: a new service needs configuration, not code.
+fn upstreams(
+    settings: &RuntimeSettings,
+    descriptors: &prost_reflect::DescriptorPool,
+) -> anyhow::Result<Vec<Upstream>> {
     let mut upstreams = Vec::new();
-    for (name, address) in [
-        ("relief.ledger.v1.LedgerService", &peers.ledger),
-        ("relief.workflow.v1.WorkflowService", &peers.workflow),
-        ("relief.funds.v1.FundsService", &peers.funds),
-        ("relief.notify.v1.NotificationService", &peers.notify),
-    ] {
-        if !address.is_empty() {
-            upstreams.push(Upstream::new(
-                name,
-                relief_runtime::client::peer_channel(address)?,
-            ));
+    for (peer, address) in settings.peers.iter() {
+        let package = format!("relief.{peer}.v1");
+        let channel = relief_runtime::client::peer_channel(address)?;
+        let mut served = 0;
+        for service in descriptors
+            .services()
+            .filter(|service| service.package_name() == package)
+        {
+            upstreams.push(Upstream::new(service.full_name(), channel.clone()));
+            served += 1;
+        }
+        if served == 0 {
+            tracing::warn!(peer, %package, "peer configured, but no gRPC service is declared in its package");
         }
     }
     Ok(upstreams)
@@ -116,7 +122,7 @@ pub struct Application {
     verifier: Arc<TokenVerifier>,
     grpc_router: axum::Router,
     http_router: axum::Router,
-    services: Vec<&'static str>,
+    services: Vec<String>,
 }
 
 impl Application {
@@ -139,11 +145,15 @@ impl Application {
             pool.clone(),
             Duration::from_secs(settings.runtime.limits.idempotency_retention_days * 86_400),
         );
-        let upstreams = upstreams(&settings.runtime)?;
-        let ledger = match settings.runtime.peers.ledger.as_str() {
-            "" => None,
-            address => Some(relief_runtime::client::peer_channel(address)?),
-        };
+        let pool_descriptors =
+            prost_reflect::DescriptorPool::decode(relief_proto::FILE_DESCRIPTOR_SET)?;
+        let upstreams = upstreams(&settings.runtime, &pool_descriptors)?;
+        let ledger = settings
+            .runtime
+            .peers
+            .address("ledger")
+            .map(relief_runtime::client::peer_channel)
+            .transpose()?;
         let peer_timeout = Duration::from_millis(settings.runtime.peers.timeout_ms);
         let identity = IdentityApi::new(
             store::Store::new(pool.clone()),
@@ -172,11 +182,11 @@ impl Application {
             .max_decoding_message_size(limits.max_message_bytes)
             .max_encoding_message_size(limits.max_message_bytes);
         let mut grpc_router = tonic::service::Routes::new(identity_server).into_axum_router();
-        let mut services = vec![IDENTITY_SERVICE];
+        let mut services = vec![IDENTITY_SERVICE.to_owned()];
         for upstream in &upstreams {
             grpc_router = grpc_router
                 .route_service(&format!("/{}/{{*rest}}", upstream.name), upstream.clone());
-            services.push(upstream.name);
+            services.push(upstream.name.to_string());
         }
 
         let limiter = Arc::new(RateLimiter::new(
@@ -189,9 +199,7 @@ impl Application {
                 burst: gateway.rate_limit.per_address_burst,
             },
         ));
-        let pool_descriptors =
-            prost_reflect::DescriptorPool::decode(relief_proto::FILE_DESCRIPTOR_SET)?;
-        let service_names: Vec<String> = services.iter().map(|s| (*s).to_owned()).collect();
+        let service_names = services.clone();
         let openapi = Arc::new(edge::openapi::document(&pool_descriptors, &service_names));
         let json = Arc::new(JsonEdge {
             pool: pool_descriptors,

@@ -20,6 +20,30 @@ pub struct RuntimeSettings {
     /// Addresses of the other services, for service-to-service calls.
     #[serde(default)]
     pub peers: PeerSettings,
+    /// The committee (工委), root of the organisation tree: the one place
+    /// every service learns its id, path and name from.
+    pub committee: CommitteeSettings,
+    /// How the service's outbox relay paces itself.
+    #[serde(default)]
+    pub outbox: crate::outbox::RelaySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommitteeSettings {
+    pub org_id: i64,
+    /// Materialised path, e.g. `/1/`.
+    pub path: String,
+    pub name: String,
+}
+
+impl CommitteeSettings {
+    pub fn org_ref(&self) -> relief_proto::common::v1::OrgRef {
+        relief_proto::common::v1::OrgRef {
+            org_id: self.org_id,
+            path: self.path.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -47,11 +71,27 @@ pub struct AuthSettings {
     /// on its own; absent for services that never call others on their own.
     #[serde(default)]
     pub service_signing_key: Option<SecretString>,
+    /// Who the service is when it acts on its own (relays, timers): the key
+    /// id and issuer its tokens carry, and its only roles. Used when
+    /// `service_signing_key` is set.
+    #[serde(default)]
+    pub principal: PrincipalSettings,
     /// Audience every token must name.
     pub audience: String,
     /// Clock difference tolerated when checking a token's expiry.
     #[serde(default = "default_clock_skew")]
     pub clock_skew_seconds: u64,
+}
+
+/// The service's own principal; empty `kid`/`issuer` mean the service's name.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PrincipalSettings {
+    #[serde(default)]
+    pub kid: String,
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub roles: Vec<crate::auth::RoleBinding>,
 }
 
 fn default_clock_skew() -> u64 {
@@ -97,19 +137,38 @@ fn default_idempotency_days() -> u64 {
     30
 }
 
+/// The other services by name (`peers.ledger: http://ledger:50051`, …): a
+/// new service is a new entry, not new code. Empty addresses count as absent.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct PeerSettings {
-    #[serde(default)]
-    pub ledger: String,
-    #[serde(default)]
-    pub workflow: String,
-    #[serde(default)]
-    pub funds: String,
-    #[serde(default)]
-    pub notify: String,
     /// Deadline of every call to a peer.
     #[serde(default = "default_peer_timeout_ms")]
     pub timeout_ms: u64,
+    #[serde(flatten)]
+    addresses: std::collections::BTreeMap<String, String>,
+}
+
+impl PeerSettings {
+    /// The address of the service `name`, if one is configured.
+    pub fn address(&self, name: &str) -> Option<&str> {
+        self.addresses
+            .get(name)
+            .map(String::as_str)
+            .filter(|address| !address.is_empty())
+    }
+
+    /// Every configured service, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.addresses
+            .iter()
+            .filter(|(_, address)| !address.is_empty())
+            .map(|(name, address)| (name.as_str(), address.as_str()))
+    }
+
+    /// Adds or replaces a peer (tests, tools).
+    pub fn insert(&mut self, name: &str, address: &str) {
+        self.addresses.insert(name.to_owned(), address.to_owned());
+    }
 }
 
 fn default_peer_timeout_ms() -> u64 {

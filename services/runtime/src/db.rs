@@ -11,29 +11,9 @@ use sqlx::{Executor, PgPool};
 
 use crate::config::DatabaseSettings;
 
-/// Tables every service keeps in its own schema for the runtime's mechanisms
-/// (idempotency, audit chain). Created before the service's own migrations.
-const RUNTIME_DDL: &str = r#"
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-    request_id   text PRIMARY KEY,
-    method       text NOT NULL,
-    request_hash text NOT NULL,
-    response     bytea,
-    created_at   timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS audit_chain (
-    seq         bigint PRIMARY KEY,
-    at          text NOT NULL,
-    actor_id    text NOT NULL,
-    actor_name  text NOT NULL,
-    action      text NOT NULL,
-    resource    text NOT NULL,
-    change_json text NOT NULL,
-    prev_hash   text NOT NULL,
-    hash        text NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_chain_resource ON audit_chain (resource, seq);
-"#;
+/// The runtime's own tables in every service's schema (idempotency keys,
+/// audit chain, outbox), versioned like the service's own and run first.
+static RUNTIME_MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// Connects to the service's schema (creating it if needed) and migrates it.
 pub async fn connect_and_migrate(
@@ -58,7 +38,7 @@ pub async fn connect_and_migrate(
         .await?;
 
     // Replicas of one service may start together: one of them creates the
-    // runtime tables while the others wait.
+    // schema while the others wait.
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
         .bind(format!("relief-runtime-ddl:{schema}"))
@@ -69,14 +49,25 @@ pub async fn connect_and_migrate(
         "CREATE SCHEMA IF NOT EXISTS {schema}"
     ))))
     .await?;
-    tx.execute(sqlx::raw_sql(RUNTIME_DDL)).await?;
     tx.commit().await?;
 
+    migrate(&pool, schema, &RUNTIME_MIGRATOR, "_runtime_migrations").await?;
+    migrate(&pool, schema, migrator, "_sqlx_migrations").await?;
+    Ok(pool)
+}
+
+/// Runs `migrator` into `schema`, recording it in `schema.table`.
+async fn migrate(
+    pool: &PgPool,
+    schema: &str,
+    migrator: &Migrator,
+    table: &str,
+) -> anyhow::Result<()> {
     // Without create_schema, `_sqlx_migrations` would land in `public` and be
     // shared between services.
     let mut migrator = Migrator::with_migrations(migrator.iter().cloned().collect());
     migrator.create_schema(schema.to_owned());
-    migrator.dangerous_set_table_name(format!("{schema}._sqlx_migrations"));
-    migrator.run(&pool).await?;
-    Ok(pool)
+    migrator.dangerous_set_table_name(format!("{schema}.{table}"));
+    migrator.run(pool).await?;
+    Ok(())
 }

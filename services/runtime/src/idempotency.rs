@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, Row};
 use tonic::Status;
 
-use crate::error::{internal, invalid_field};
+use crate::error::{Error, internal, invalid_field};
 
 /// The outcome of claiming a request id.
 pub enum Claim<R> {
@@ -62,6 +62,69 @@ pub async fn claim<Q: Message, R: Message + Default>(
     R::decode(response.as_slice())
         .map(Claim::Replay)
         .map_err(|err| internal("decoding the stored answer", err))
+}
+
+/// What a request id is bound to: the method, the caller and the request's
+/// content. A retry must match all three; anything else reusing the id is
+/// refused, so one caller cannot replay another's answer.
+pub fn fingerprint<Q: Message>(method: &str, caller_id: &str, request: &Q) -> String {
+    let mut hasher = Sha256::new();
+    for part in [method.as_bytes(), caller_id.as_bytes()] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hasher.update(request.encode_to_vec());
+    hex::encode(hasher.finalize())
+}
+
+/// Claims a (checked) `request_id` with its [`fingerprint`] within the open
+/// transaction `tx`; the pipeline's first step of every write.
+pub async fn claim_fingerprint<R: Message + Default>(
+    tx: &mut PgConnection,
+    method: &str,
+    request_id: &str,
+    fingerprint: &str,
+) -> Result<Claim<R>, Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (request_id, method, request_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (request_id) DO NOTHING",
+    )
+    .bind(request_id)
+    .bind(method)
+    .bind(fingerprint)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(Claim::Fresh);
+    }
+    let (seen_method, seen_hash, response): (String, String, Option<Vec<u8>>) = sqlx::query_as(
+        "SELECT method, request_hash, response FROM idempotency_keys WHERE request_id = $1",
+    )
+    .bind(request_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if seen_method != method || seen_hash != fingerprint {
+        return Err(Error::RequestIdReused(request_id.to_owned()));
+    }
+    let response = response.ok_or(Error::RequestInFlight)?;
+    R::decode(response.as_slice())
+        .map(Claim::Replay)
+        .map_err(|err| Error::internal("decoding the stored answer", err))
+}
+
+/// Stores the answer of a fresh request in the transaction that did the work.
+pub async fn store_answer<R: Message>(
+    tx: &mut PgConnection,
+    request_id: &str,
+    response: &R,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE idempotency_keys SET response = $2 WHERE request_id = $1")
+        .bind(request_id)
+        .bind(response.encode_to_vec())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// Stores the answer of a fresh request, in the transaction that did the work.

@@ -3,6 +3,7 @@
 //! pagination, idempotency and the audit chain. A service crate brings only
 //! its domain.
 
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod client;
@@ -10,7 +11,11 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod idempotency;
+pub mod ids;
+pub mod outbox;
 pub mod pagination;
+pub mod rpc;
+pub mod scope;
 pub mod serve;
 pub mod telemetry;
 pub mod time;
