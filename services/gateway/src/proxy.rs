@@ -17,13 +17,16 @@ use tower::{Service, ServiceExt};
 /// One upstream service: calls whose path starts with `/<name>/` go to it.
 #[derive(Clone)]
 pub struct Upstream {
-    pub name: &'static str,
+    pub name: std::sync::Arc<str>,
     channel: Channel,
 }
 
 impl Upstream {
-    pub fn new(name: &'static str, channel: Channel) -> Self {
-        Upstream { name, channel }
+    pub fn new(name: &str, channel: Channel) -> Self {
+        Upstream {
+            name: name.into(),
+            channel,
+        }
     }
 }
 
@@ -44,7 +47,7 @@ impl Service<http::Request<axum::body::Body>> for Upstream {
 
     fn call(&mut self, request: http::Request<axum::body::Body>) -> Self::Future {
         let channel = self.channel.clone();
-        let name = self.name;
+        let name = self.name.clone();
         Box::pin(async move {
             // A token the gateway refuses never reaches a service.
             match request.extensions().get::<Authentication>() {
@@ -64,7 +67,7 @@ impl Service<http::Request<axum::body::Body>> for Upstream {
             match channel.oneshot(forwarded).await {
                 Ok(response) => Ok(response.map(axum::body::Body::new)),
                 Err(err) => {
-                    tracing::warn!(upstream = name, error = %err, "upstream unavailable");
+                    tracing::warn!(upstream = %name, error = %err, "upstream unavailable");
                     Ok(status_response(Status::unavailable(format!(
                         "{name} is unavailable; try again shortly"
                     ))))

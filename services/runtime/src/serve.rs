@@ -85,7 +85,7 @@ where
 /// One service process's gRPC surface, ready to serve.
 pub struct GrpcService {
     /// Fully-qualified gRPC service names, for per-service health status.
-    pub names: Vec<&'static str>,
+    pub names: Vec<String>,
     pub routes: Routes,
 }
 
@@ -103,7 +103,7 @@ pub async fn serve(
     health.set_service_status("", ServingStatus::Serving).await;
     for name in &service.names {
         health
-            .set_service_status(*name, ServingStatus::Serving)
+            .set_service_status(name.as_str(), ServingStatus::Serving)
             .await;
     }
     // Both reflection versions: grpcurl speaks v1, many other clients
@@ -156,13 +156,13 @@ pub async fn serve(
 
 /// The API's descriptors with only the services this process serves, so a
 /// reflection client lists what it can call here and nothing else.
-fn served_descriptors(served: &[&str]) -> anyhow::Result<prost_types::FileDescriptorSet> {
+fn served_descriptors(served: &[String]) -> anyhow::Result<prost_types::FileDescriptorSet> {
     let mut set: prost_types::FileDescriptorSet =
         prost::Message::decode(relief_proto::FILE_DESCRIPTOR_SET)?;
     for file in &mut set.file {
         let package = file.package().to_owned();
         file.service
-            .retain(|svc| served.contains(&format!("{package}.{}", svc.name()).as_str()));
+            .retain(|svc| served.contains(&format!("{package}.{}", svc.name())));
     }
     Ok(set)
 }
