@@ -204,6 +204,42 @@ pub enum Permission {
     IdentityAdmin,
 }
 
+impl Permission {
+    /// Every permission, for tables that must cover them all.
+    pub const ALL: [Permission; 30] = [
+        Permission::OrgRead,
+        Permission::OrgManage,
+        Permission::MemberRead,
+        Permission::MemberWrite,
+        Permission::SensitiveRead,
+        Permission::RecordRead,
+        Permission::RecordWrite,
+        Permission::RecordRecognise,
+        Permission::Verify,
+        Permission::ExportForms,
+        Permission::AuditRead,
+        Permission::ApplicationSubmit,
+        Permission::ApplicationRead,
+        Permission::ApplicationSubmitOwn,
+        Permission::ApplicationReadOwn,
+        Permission::BranchReview,
+        Permission::ObjectionRaise,
+        Permission::SuperiorReview,
+        Permission::CommitteePropose,
+        Permission::CommitteeDecide,
+        Permission::CampaignManage,
+        Permission::CampaignSubmit,
+        Permission::FundsManage,
+        Permission::FundsAllocate,
+        Permission::FundsRead,
+        Permission::DisbursementRecord,
+        Permission::Inspect,
+        Permission::NotifyPublish,
+        Permission::InboxRead,
+        Permission::IdentityAdmin,
+    ];
+}
+
 /// One role on one organisation node, as carried in a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleBinding {
