@@ -140,15 +140,44 @@ pub async fn channel(addr: SocketAddr) -> Channel {
         .expect("connecting to the service under test")
 }
 
-/// A running service under test; dropping it stops the server.
+/// What a spawned service is told to stop with.
+pub type Shutdown = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// A running service under test — any of them: its gRPC address, its HTTP
+/// address if it has one (the gateway), its schema. Dropping it stops it.
 pub struct Spawned {
     pub addr: SocketAddr,
+    pub http: Option<SocketAddr>,
     pub schema: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Spawned {
+    /// The one way a test starts a service: `run` serves a built service
+    /// until the shutdown it is given completes.
+    pub fn run<Fut>(
+        schema: &str,
+        addr: SocketAddr,
+        http: Option<SocketAddr>,
+        run: impl FnOnce(Shutdown) -> Fut,
+    ) -> Spawned
+    where
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(run(Box::pin(async {
+            let _ = stopped.await;
+        })));
+        Spawned {
+            addr,
+            http,
+            schema: schema.to_owned(),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
     /// Asks the service to stop (as SIGTERM would) and waits until it has.
     pub async fn stop_and_wait(mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
@@ -158,6 +187,12 @@ impl Spawned {
             Some(task) => task.await?,
             None => Ok(()),
         }
+    }
+
+    /// A URL on the service's HTTP side (the gateway's).
+    pub fn url(&self, path: &str) -> String {
+        let http = self.http.expect("this service has no HTTP side");
+        format!("http://{http}{path}")
     }
 }
 
@@ -205,17 +240,24 @@ pub async fn spawn_ledger_draining(drain_ms: u64) -> Spawned {
     let app = relief_ledger::Application::build(settings)
         .await
         .expect("building the ledger");
-    let addr = app.local_addr();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(app.run_until(async {
-        let _ = stopped.await;
-    }));
-    Spawned {
-        addr,
-        schema,
-        stop: Some(stop),
-        task: Some(task),
-    }
+    Spawned::run(&schema, app.local_addr(), None, |stop| app.run_until(stop))
+}
+
+/// Starts the funds service on `schema`, with its settings changed by `configure`.
+pub async fn spawn_funds(
+    schema: &str,
+    configure: impl FnOnce(&mut relief_funds::Settings),
+) -> Spawned {
+    let mut settings = relief_funds::Settings {
+        runtime: runtime_settings(schema),
+        funds: relief_funds::FundsSettings::default(),
+    };
+    settings.runtime.database.max_connections = 20;
+    configure(&mut settings);
+    let app = relief_funds::Application::build(settings)
+        .await
+        .expect("building the funds service");
+    Spawned::run(schema, app.local_addr(), None, |stop| app.run_until(stop))
 }
 
 fn base64_key(seed: u8) -> String {
@@ -236,6 +278,9 @@ pub struct GatewayOptions {
     pub max_failures: i32,
     /// An external OpenID Connect provider (issuer, audience, JWKS URL).
     pub oidc: Option<(String, String, String)>,
+    /// More services behind the gateway, by peer name (`funds`, …) and
+    /// address: configuration only.
+    pub peers: Vec<(String, SocketAddr)>,
 }
 
 impl Default for GatewayOptions {
@@ -247,39 +292,21 @@ impl Default for GatewayOptions {
             max_body_bytes: 64 * 1024,
             max_failures: 3,
             oidc: None,
+            peers: Vec::new(),
         }
-    }
-}
-
-/// A running gateway: its gRPC and HTTP addresses.
-pub struct SpawnedGateway {
-    pub grpc: SocketAddr,
-    pub http: SocketAddr,
-    pub schema: String,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl Drop for SpawnedGateway {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-impl SpawnedGateway {
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.http)
     }
 }
 
 /// Starts a gateway in front of `ledger`, with the bootstrap administrator.
-pub async fn spawn_gateway(ledger: &Spawned, options: GatewayOptions) -> SpawnedGateway {
+pub async fn spawn_gateway(ledger: &Spawned, options: GatewayOptions) -> Spawned {
     let schema = unique_schema("gateway");
     let mut runtime = runtime_settings(&schema);
     runtime
         .peers
         .insert("ledger", &format!("http://{}", ledger.addr));
+    for (name, addr) in &options.peers {
+        runtime.peers.insert(name, &format!("http://{addr}"));
+    }
     runtime.peers.timeout_ms = 5_000;
     let settings = relief_gateway::Settings {
         runtime,
@@ -322,16 +349,7 @@ pub async fn spawn_gateway(ledger: &Spawned, options: GatewayOptions) -> Spawned
         .await
         .expect("building the gateway");
     let (grpc, http) = (app.grpc_addr(), app.http_addr());
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        let _ = stopped.await;
-    }));
-    SpawnedGateway {
-        grpc,
-        http,
-        schema,
-        stop: Some(stop),
-    }
+    Spawned::run(&schema, grpc, Some(http), |stop| app.run_until(stop))
 }
 
 /// A Python interpreter with `packages` installed from PyPI, in a virtualenv

@@ -5,7 +5,7 @@ use super::*;
 #[tokio::test]
 async fn bad_input_names_the_field_and_writes_nothing() {
     let funds = Funds::spawn().await;
-    let pool = raw_pool(&funds.schema).await;
+    let pool = raw_pool(&funds.service.schema).await;
     let mut finance = funds.finance().await;
     let mut branch_staff = funds.client(Role::BranchStaff, "/1/4/12/").await;
     top_up(&mut finance, 100_000).await;

@@ -5,7 +5,7 @@ use super::*;
 #[tokio::test]
 async fn parallel_requests_never_overdraw_and_replays_act_once() {
     let funds = Funds::spawn().await;
-    let pool = raw_pool(&funds.schema).await;
+    let pool = raw_pool(&funds.service.schema).await;
     let mut finance = funds.finance().await;
     // The fund covers exactly 10 allocations of 500 yuan.
     top_up(&mut finance, 10 * 50_000).await;

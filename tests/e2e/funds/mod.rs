@@ -26,9 +26,10 @@ use relief_proto::notify::v1::notification_service_server::{
 };
 use relief_runtime::auth::{Role, TokenVerifier};
 use relief_runtime::config::{AuthSettings, TrustedKey};
-use relief_tests::{AUDIENCE, Bearer, channel, raw_pool, runtime_settings, token, unique_schema};
+use relief_tests::{
+    AUDIENCE, Bearer, Spawned, channel, raw_pool, spawn_funds, token, unique_schema,
+};
 use secrecy::SecretString;
-use tokio::sync::oneshot;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use tonic::{Code, Request, Response, Status};
@@ -39,35 +40,16 @@ const FUNDS_PRIVATE_KEY: &str = include_str!("../../../deploy/dev-keys/funds.key
 const FUNDS_PUBLIC_KEY: &str = include_str!("../../../deploy/dev-keys/funds.pub.pem");
 const SCAN: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
-/// A running funds service; dropping it stops it (and its relay).
+/// A running funds service (spawned like every other) and the clients its
+/// tests call it with; dropping it stops it (and its relay).
 struct Funds {
-    addr: SocketAddr,
-    schema: String,
-    stop: Option<oneshot::Sender<()>>,
-    done: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    service: Spawned,
 }
 
 impl Funds {
     async fn start(schema: &str, configure: impl FnOnce(&mut relief_funds::Settings)) -> Funds {
-        let mut settings = relief_funds::Settings {
-            runtime: runtime_settings(schema),
-            funds: relief_funds::FundsSettings::default(),
-        };
-        settings.runtime.database.max_connections = 20;
-        configure(&mut settings);
-        let app = relief_funds::Application::build(settings)
-            .await
-            .expect("building the funds service");
-        let addr = app.local_addr();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let done = tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
         Funds {
-            addr,
-            schema: schema.to_owned(),
-            stop: Some(stop),
-            done: Some(done),
+            service: spawn_funds(schema, configure).await,
         }
     }
 
@@ -76,17 +58,12 @@ impl Funds {
     }
 
     /// Stops the service and waits until it has stopped (the relay with it).
-    async fn kill(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(done) = self.done.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(10), done).await;
-        }
+    async fn kill(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.service.stop_and_wait()).await;
     }
 
     async fn client(&self, role: Role, path: &str) -> Client {
-        FundsServiceClient::with_interceptor(channel(self.addr).await, Bearer(token(role, path)))
+        FundsServiceClient::with_interceptor(channel(self.service.addr).await, Bearer(token(role, path)))
     }
 
     async fn finance(&self) -> Client {
@@ -102,13 +79,6 @@ impl Funds {
     }
 }
 
-impl Drop for Funds {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
 
 fn year() -> i32 {
     relief_runtime::time::today().year()

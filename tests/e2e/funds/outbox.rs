@@ -23,6 +23,7 @@ impl FakeNotify {
                 allowed_roles: vec!["department".into()],
             }],
             service_signing_key: None,
+            principal: Default::default(),
             audience: AUDIENCE.into(),
             clock_skew_seconds: 0,
         })
@@ -181,7 +182,10 @@ async fn outbox_events_survive_a_dead_receiver_and_a_killed_relay() {
     };
     let schema = unique_schema("funds");
     let configure = move |settings: &mut relief_funds::Settings| {
-        settings.runtime.peers.notify = format!("http://{receiver_addr}");
+        settings
+            .runtime
+            .peers
+            .insert("notify", &format!("http://{receiver_addr}"));
         settings.runtime.peers.timeout_ms = 60_000;
         settings.runtime.auth.service_signing_key = Some(SecretString::from(FUNDS_PRIVATE_KEY));
         settings.funds.relay.poll_interval_ms = 50;

@@ -65,7 +65,7 @@ enum Sent {
 
 async fn run_steps(steps: Vec<Step>) {
     let funds = Funds::spawn().await;
-    let pool = raw_pool(&funds.schema).await;
+    let pool = raw_pool(&funds.service.schema).await;
     let mut finance = funds.finance().await;
     let mut department = funds.department().await;
     let mut branch_staff = funds.client(Role::BranchStaff, "/1/4/").await;

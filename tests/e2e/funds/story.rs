@@ -5,7 +5,7 @@ use super::*;
 #[tokio::test]
 async fn the_whole_story_books_a_voucher_and_replays_identically() {
     let funds = Funds::spawn().await;
-    let pool = raw_pool(&funds.schema).await;
+    let pool = raw_pool(&funds.service.schema).await;
     let mut finance = funds.finance().await;
     let mut department = funds.department().await;
     let mut branch_staff = funds.client(Role::BranchStaff, "/1/4/12/").await;

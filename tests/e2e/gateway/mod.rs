@@ -12,7 +12,7 @@ use relief_proto::gateway::v1::identity_service_client::IdentityServiceClient;
 use relief_proto::ledger::v1 as ledger;
 use relief_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use relief_tests::{
-    ADMIN_LOGIN, ADMIN_PASSWORD, Bearer, GatewayOptions, Spawned, SpawnedGateway, channel,
+    ADMIN_LOGIN, ADMIN_PASSWORD, Bearer, GatewayOptions, Spawned, channel,
     spawn_gateway, spawn_ledger,
 };
 use serde_json::{Value, json};
@@ -29,7 +29,7 @@ pub type Ledger = LedgerServiceClient<InterceptedService<Channel, Bearer>>;
 pub struct Door {
     /// Kept so the ledger runs as long as the door.
     pub _ledger: Spawned,
-    pub gateway: SpawnedGateway,
+    pub gateway: Spawned,
     pub http: reqwest::Client,
     pub admin_token: String,
     pub branch_a: ledger::Org,
@@ -94,7 +94,7 @@ impl Door {
 
     pub async fn identity(&self, token: &str) -> Identity {
         IdentityServiceClient::with_interceptor(
-            channel(self.gateway.grpc).await,
+            channel(self.gateway.addr).await,
             Bearer(token.to_owned()),
         )
     }
@@ -136,7 +136,7 @@ impl Door {
 
     /// Logs in over gRPC and returns the access token.
     pub async fn token(&self, login: &str, password: &str) -> String {
-        let mut identity = IdentityServiceClient::new(channel(self.gateway.grpc).await);
+        let mut identity = IdentityServiceClient::new(channel(self.gateway.addr).await);
         identity
             .login(pb::LoginRequest {
                 request_id: String::new(),
@@ -166,13 +166,13 @@ impl Door {
     }
 }
 
-pub async fn ledger_client(gateway: &SpawnedGateway, token: &str) -> Ledger {
-    LedgerServiceClient::with_interceptor(channel(gateway.grpc).await, Bearer(token.to_owned()))
+pub async fn ledger_client(gateway: &Spawned, token: &str) -> Ledger {
+    LedgerServiceClient::with_interceptor(channel(gateway.addr).await, Bearer(token.to_owned()))
 }
 
 pub async fn login_json(
     http: &reqwest::Client,
-    gateway: &SpawnedGateway,
+    gateway: &Spawned,
     login: &str,
     password: &str,
 ) -> Value {
@@ -189,7 +189,7 @@ pub async fn login_json(
 /// One gRPC-Web call: the grpc-status and, on success, the answer's bytes.
 pub async fn grpc_web(
     http: &reqwest::Client,
-    gateway: &SpawnedGateway,
+    gateway: &Spawned,
     path: &str,
     token: &str,
     request: &impl Message,

@@ -64,7 +64,7 @@ async fn an_external_token_is_exchanged_for_the_local_users_rights_and_forgeries
         ..GatewayOptions::default()
     })
     .await;
-    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.grpc).await);
+    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.addr).await);
     let exchange = |token: String| pb::ExchangeTokenRequest {
         request_id: String::new(),
         external_token: token,
@@ -147,7 +147,7 @@ async fn an_external_token_is_exchanged_for_the_local_users_rights_and_forgeries
 #[tokio::test]
 async fn without_a_provider_the_exchange_is_refused() {
     let door = Door::new(GatewayOptions::default()).await;
-    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.grpc).await);
+    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.addr).await);
     let status = anonymous
         .exchange_token(pb::ExchangeTokenRequest {
             request_id: String::new(),

@@ -57,7 +57,7 @@ async fn a_reflection_based_client_finds_and_calls_the_services_through_the_gate
     let door = Door::new(GatewayOptions::default()).await;
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("grpc-client");
     let python = relief_tests::python_with(&dir, &["grpcio==1.76.0", "grpcio-reflection==1.76.0"]);
-    let address = door.gateway.grpc.to_string();
+    let address = door.gateway.addr.to_string();
     let token = door.admin_token.clone();
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(python)

@@ -22,7 +22,7 @@ async fn access_tokens_expire_and_refresh_tokens_rotate_once() {
         ..GatewayOptions::default()
     })
     .await;
-    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.grpc).await);
+    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.addr).await);
     let first = anonymous
         .login(login("staff.a", STAFF_PASSWORD))
         .await
@@ -86,7 +86,7 @@ async fn access_tokens_expire_and_refresh_tokens_rotate_once() {
 #[tokio::test]
 async fn logout_revokes_the_session() {
     let door = Door::new(GatewayOptions::default()).await;
-    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.grpc).await);
+    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.addr).await);
     let tokens = anonymous
         .login(login("staff.a", STAFF_PASSWORD))
         .await
@@ -117,7 +117,7 @@ async fn logout_revokes_the_session() {
 #[tokio::test]
 async fn repeated_failures_lock_the_account_and_every_attempt_is_logged() {
     let door = Door::new(GatewayOptions::default()).await;
-    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.grpc).await);
+    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.addr).await);
     for _ in 0..3 {
         let status = anonymous
             .login(login("staff.a", "wrong-password-1"))
@@ -321,7 +321,7 @@ async fn administrators_manage_users_and_bindings_within_their_subtree() {
     assert_eq!(bindings.len(), 1, "only the original binding is live");
 
     // Disabling ends the sessions and refuses the next login; enabling restores it.
-    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.grpc).await);
+    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.addr).await);
     let session = anonymous
         .login(login("staff.b", STAFF_PASSWORD))
         .await
@@ -406,7 +406,7 @@ async fn administrators_manage_users_and_bindings_within_their_subtree() {
 #[tokio::test]
 async fn an_access_token_knows_its_session_and_can_end_it() {
     let door = Door::new(GatewayOptions::default()).await;
-    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.grpc).await);
+    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.addr).await);
     let tokens = anonymous
         .login(login("staff.a", STAFF_PASSWORD))
         .await
@@ -458,7 +458,7 @@ async fn an_access_token_knows_its_session_and_can_end_it() {
 #[tokio::test]
 async fn a_refresh_retried_with_its_request_id_gets_the_same_answer_and_keeps_the_session() {
     let door = Door::new(GatewayOptions::default()).await;
-    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.grpc).await);
+    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.addr).await);
     let first = anonymous
         .login(login("staff.a", STAFF_PASSWORD))
         .await
