@@ -3,6 +3,7 @@
 
 mod edge;
 mod oidc;
+mod peers;
 mod reflection;
 mod sessions;
 
@@ -12,8 +13,8 @@ use relief_proto::gateway::v1::identity_service_client::IdentityServiceClient;
 use relief_proto::ledger::v1 as ledger;
 use relief_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use relief_tests::{
-    ADMIN_LOGIN, ADMIN_PASSWORD, Bearer, GatewayOptions, Spawned, channel,
-    spawn_gateway, spawn_ledger,
+    ADMIN_LOGIN, ADMIN_PASSWORD, Bearer, GatewayOptions, Spawned, channel, spawn_gateway,
+    spawn_ledger,
 };
 use serde_json::{Value, json};
 use tonic::service::interceptor::InterceptedService;
