@@ -109,6 +109,16 @@ fn date(d: &Option<relief_proto::common::v1::Date>) -> String {
         .unwrap_or_default()
 }
 
+/// An instant as the sheets print it: RFC 3339 in UTC (empty when unset).
+fn utc_text(stamp: Option<&prost_types::Timestamp>) -> String {
+    relief_runtime::time::from_timestamp(stamp)
+        .and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
 fn unit(org: &Option<relief_proto::common::v1::OrgRef>) -> String {
     org.as_ref().map(|o| o.name.clone()).unwrap_or_default()
 }
@@ -169,7 +179,7 @@ pub fn inspection_xlsx(report: &pb::InspectionReport) -> Result<Vec<u8>, XlsxErr
             "生成人",
             generated.actor.map(|a| a.display_name).unwrap_or_default(),
         ),
-        ("生成时间（UTC）", generated.at),
+        ("生成时间（UTC）", utc_text(generated.change_time.as_ref())),
         ("报告编号", report.report_id.clone()),
     ];
     let mut row = 2;
@@ -398,7 +408,7 @@ pub fn inspection_xlsx(report: &pb::InspectionReport) -> Result<Vec<u8>, XlsxErr
                 Cell::Yuan(money(&r.amount)),
                 Cell::Text(r.reason.clone()),
                 Cell::Text(r.authorised_by.clone()),
-                Cell::Text(r.post_time.clone()),
+                Cell::Text(utc_text(r.post_time.as_ref())),
             ]
         })
         .collect();

@@ -197,7 +197,7 @@ impl Relay {
             let event = pb::FundsEvent {
                 event_id: event_id.to_string(),
                 kind: pb::FundsEventKind::ReceiptMissing as i32,
-                occur_time: relief_runtime::time::rfc3339(OffsetDateTime::now_utc()),
+                occur_time: Some(relief_runtime::time::timestamp(OffsetDateTime::now_utc())),
                 org: crate::store::org_ref(payment.org_id, &payment.org_path, &payment.org_name),
                 year: payment.year,
                 application_id: payment.application_id.clone(),

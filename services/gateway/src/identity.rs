@@ -14,7 +14,7 @@ use relief_runtime::client::{CallAs, PeerInterceptor};
 use relief_runtime::error::{FieldViolations, invalid_field};
 use relief_runtime::idempotency::{self, Claim};
 use relief_runtime::pagination::{PageToken, page_size};
-use relief_runtime::time::rfc3339;
+use relief_runtime::time::timestamp;
 use sqlx::PgConnection;
 use time::{Duration, OffsetDateTime};
 use tonic::transport::Channel;
@@ -75,10 +75,10 @@ fn user_proto(row: &UserRow) -> pb::User {
         enabled: row.enabled,
         disabled_reason: row.disabled_reason.clone(),
         must_change_password: row.must_change_password,
-        last_login_time: row.last_login_at.map(rfc3339).unwrap_or_default(),
-        password_change_time: rfc3339(row.password_changed_at),
-        create_time: rfc3339(row.created_at),
-        update_time: rfc3339(row.updated_at),
+        last_login_time: row.last_login_at.map(timestamp),
+        password_change_time: Some(timestamp(row.password_changed_at)),
+        create_time: Some(timestamp(row.created_at)),
+        update_time: Some(timestamp(row.updated_at)),
         etag: row.version.to_string(),
     }
 }
@@ -99,7 +99,7 @@ fn binding_proto(row: &BindingRow) -> pb::RoleBinding {
                 user_id: row.granted_by_id.clone(),
                 display_name: row.granted_by_name.clone(),
             }),
-            at: rfc3339(row.granted_at),
+            change_time: Some(timestamp(row.granted_at)),
             reason: row.reason.clone(),
         }),
     }
@@ -288,9 +288,9 @@ impl IdentityApi {
                 access_token_expire_time: OffsetDateTime::from_unix_timestamp(
                     access_expires as i64,
                 )
-                .map(rfc3339)
-                .unwrap_or_default(),
-                refresh_token_expire_time: rfc3339(refresh_expires),
+                .ok()
+                .map(timestamp),
+                refresh_token_expire_time: Some(timestamp(refresh_expires)),
                 session_id: session_id.to_string(),
             },
             bindings,
@@ -693,8 +693,8 @@ impl IdentityService for IdentityApi {
             role_bindings: bindings.iter().map(binding_proto).collect(),
             session_id: caller.session_id.clone().unwrap_or_default(),
             access_token_expire_time: OffsetDateTime::from_unix_timestamp(caller.expires_at as i64)
-                .map(rfc3339)
-                .unwrap_or_default(),
+                .ok()
+                .map(timestamp),
         }))
     }
 

@@ -99,10 +99,14 @@ pub async fn append(
     Ok(())
 }
 
-fn entry_from_row(row: &sqlx::postgres::PgRow) -> AuditEntry {
-    AuditEntry {
+/// An entry as stored, with its time as the text its hash covers.
+fn entry_from_row(row: &sqlx::postgres::PgRow) -> (AuditEntry, String) {
+    let at: String = row.get("at");
+    let entry = AuditEntry {
         seq: row.get("seq"),
-        at: row.get("at"),
+        change_time: OffsetDateTime::parse(&at, &Rfc3339)
+            .ok()
+            .map(crate::time::timestamp),
         actor: Some(Actor {
             user_id: row.get("actor_id"),
             display_name: row.get("actor_name"),
@@ -112,7 +116,8 @@ fn entry_from_row(row: &sqlx::postgres::PgRow) -> AuditEntry {
         change_json: row.get("change_json"),
         hash: row.get("hash"),
         prev_hash: row.get("prev_hash"),
-    }
+    };
+    (entry, at)
 }
 
 /// Recomputes the whole chain and names the first entry that does not hold.
@@ -127,12 +132,12 @@ pub async fn verify(pool: &PgPool) -> Result<VerifyAuditChainResponse, Status> {
         .await
         .map_err(|err| internal("reading the audit chain", err))?
     {
-        let entry = entry_from_row(&row);
+        let (entry, at) = entry_from_row(&row);
         let actor = entry.actor.clone().unwrap_or_default();
         let recomputed = entry_hash(
             &entry.prev_hash,
             entry.seq,
-            &entry.at,
+            &at,
             &actor,
             &entry.action,
             &entry.resource,
@@ -185,7 +190,7 @@ pub async fn list(
     .fetch_all(pool)
     .await
     .map_err(|err| crate::error::database("listing the audit chain", &err))?;
-    let mut entries: Vec<AuditEntry> = rows.iter().map(entry_from_row).collect();
+    let mut entries: Vec<AuditEntry> = rows.iter().map(|row| entry_from_row(row).0).collect();
     let next_page_token = if entries.len() as i64 > limit {
         entries.truncate(limit as usize);
         entries

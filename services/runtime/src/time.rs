@@ -3,7 +3,6 @@
 //! midnight Beijing time.
 
 use relief_proto::common::v1::Date as ProtoDate;
-use time::format_description::well_known::Rfc3339;
 use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 /// Asia/Shanghai: a fixed +08:00 since 1991.
@@ -17,11 +16,23 @@ pub fn today() -> Date {
     OffsetDateTime::now_utc().to_offset(BEIJING).date()
 }
 
-/// RFC 3339 of a UTC instant, for `*_time` fields.
-pub fn rfc3339(at: OffsetDateTime) -> String {
-    at.to_offset(UtcOffset::UTC)
-        .format(&Rfc3339)
-        .unwrap_or_default()
+/// An instant as a protobuf `Timestamp`, for every `*_time` field: the one
+/// conversion every service uses (proto3 JSON prints it as RFC 3339 UTC).
+pub fn timestamp(at: OffsetDateTime) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        // Whole seconds rounded down and a non-negative nanosecond part, as
+        // the well-known type requires, also before 1970.
+        seconds: at.unix_timestamp(),
+        nanos: i32::try_from(at.nanosecond()).unwrap_or(0),
+    }
+}
+
+/// The UTC instant a `Timestamp` names, or `None` when it is unset or out of
+/// range.
+pub fn from_timestamp(stamp: Option<&prost_types::Timestamp>) -> Option<OffsetDateTime> {
+    let stamp = stamp?;
+    let nanos = i128::from(stamp.seconds) * 1_000_000_000 + i128::from(stamp.nanos);
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
 }
 
 /// A proto date as a calendar date, or `None` when it is unset or impossible.
@@ -41,5 +52,26 @@ pub fn to_proto(date: Date) -> ProtoDate {
         year: date.year(),
         month: i32::from(u8::from(date.month())),
         day: i32::from(date.day()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn timestamps_are_utc_seconds_and_nanos() {
+        let at = datetime!(2026-02-17 08:30:00.25 +08:00);
+        let stamp = timestamp(at);
+        assert_eq!(
+            stamp.seconds,
+            datetime!(2026-02-17 00:30:00 UTC).unix_timestamp()
+        );
+        assert_eq!(stamp.nanos, 250_000_000);
+        let before_1970 = timestamp(datetime!(1969-12-31 23:59:59.5 UTC));
+        assert_eq!((before_1970.seconds, before_1970.nanos), (-1, 500_000_000));
+        assert_eq!(from_timestamp(Some(&stamp)), Some(at));
+        assert_eq!(from_timestamp(None), None);
     }
 }

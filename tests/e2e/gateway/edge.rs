@@ -256,6 +256,15 @@ async fn the_openapi_document_is_valid_and_a_request_built_from_it_works() {
         .to_owned();
     let properties = &document["components"]["schemas"][&input]["properties"];
     assert!(properties.get("wholeSubtree").is_some(), "{properties}");
+    // Times are google.protobuf.Timestamp, which proto3 JSON prints as RFC 3339.
+    let member = &document["components"]["schemas"]["relief.ledger.v1.Member"]["properties"];
+    for time in ["createTime", "updateTime"] {
+        assert_eq!(
+            member[time],
+            json!({ "type": "string", "format": "date-time" }),
+            "{time}: {member}"
+        );
+    }
     let response = door
         .http
         .post(door.gateway.url(path))
@@ -270,6 +279,45 @@ async fn the_openapi_document_is_valid_and_a_request_built_from_it_works() {
         body["orgs"].as_array().map(Vec::len),
         Some(4),
         "committee, superior, two branches: {body}"
+    );
+}
+
+#[tokio::test]
+async fn times_travel_as_rfc3339_strings_in_json_and_back() {
+    let door = Door::new(GatewayOptions::default()).await;
+    let before = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    let (status, member) = door
+        .post(
+            "relief.ledger.v1.LedgerService/CreateMember",
+            &door.admin_token,
+            member_json(door.branch_a.org_id, "李秀英", &id_number("19620815", 8)),
+        )
+        .await;
+    assert_eq!(status, 200, "{member}");
+    let created = member["createTime"]
+        .as_str()
+        .expect("createTime is a string");
+    assert!(created.ends_with('Z'), "UTC: {created}");
+    let created =
+        time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339");
+    assert!(created >= before, "{created} is now, not {before}");
+    assert_eq!(member["updateTime"], member["createTime"]);
+
+    // The same instant over gRPC, as a Timestamp.
+    let mut grpc = ledger_client(&door.gateway, &door.admin_token).await;
+    let read = grpc
+        .get_member(ledger::GetMemberRequest {
+            member_id: member["memberId"].as_str().expect("id").to_owned(),
+            ..Default::default()
+        })
+        .await
+        .expect("GetMember")
+        .into_inner();
+    let stamp = read.create_time.expect("create_time");
+    assert_eq!(
+        (stamp.seconds, stamp.nanos),
+        (created.unix_timestamp(), created.nanosecond() as i32)
     );
 }
 

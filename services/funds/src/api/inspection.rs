@@ -113,7 +113,9 @@ impl FundsApi {
             as_of_date: Some(relief_runtime::time::to_proto(as_of)),
             generated: Some(common::ChangeStamp {
                 actor: Some(caller.actor()),
-                at: relief_runtime::time::rfc3339(time::OffsetDateTime::now_utc()),
+                change_time: Some(relief_runtime::time::timestamp(
+                    time::OffsetDateTime::now_utc(),
+                )),
                 reason: String::new(),
             }),
             ..inspect(&facts, &standards, &reversals, limits)

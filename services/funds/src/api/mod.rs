@@ -212,7 +212,9 @@ pub(crate) fn event(
     pb::FundsEvent {
         event_id: Uuid::new_v4().to_string(),
         kind: kind as i32,
-        occur_time: relief_runtime::time::rfc3339(time::OffsetDateTime::now_utc()),
+        occur_time: Some(relief_runtime::time::timestamp(
+            time::OffsetDateTime::now_utc(),
+        )),
         org,
         year,
         ..Default::default()

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use relief_proto::common::v1::OrgRef;
 use relief_proto::funds::v1 as pb;
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 use super::account::PostingKind;
 use super::allocation::{AllocationState, HardshipCategory, ReliefType};
@@ -52,7 +52,7 @@ pub struct ReversalFact {
     pub amount: Money,
     pub reason: String,
     pub authorised_by: String,
-    pub post_time: String,
+    pub posted_at: OffsetDateTime,
 }
 
 /// The inspection's limits.
@@ -210,7 +210,7 @@ pub fn inspect(
             amount: fact.amount.to_proto(),
             reason: fact.reason.clone(),
             authorised_by: fact.authorised_by.clone(),
-            post_time: fact.post_time.clone(),
+            post_time: Some(relief_runtime::time::timestamp(fact.posted_at)),
         })
         .collect();
 

@@ -60,7 +60,7 @@ impl AccountRow {
             balance: self.balance().to_proto(),
             total_in: Money::from_fen(self.total_in).to_proto(),
             total_out: Money::from_fen(self.total_out).to_proto(),
-            create_time: relief_runtime::time::rfc3339(self.created_at),
+            create_time: Some(relief_runtime::time::timestamp(self.created_at)),
         }
     }
 }
@@ -135,7 +135,7 @@ impl PostingRow {
             authorised_by: self.authorised_by.clone(),
             authorisation_reference: self.authorisation_reference.clone(),
             posted_by: super::actor(&self.posted_by_id, &self.posted_by_name),
-            post_time: relief_runtime::time::rfc3339(self.posted_at),
+            post_time: Some(relief_runtime::time::timestamp(self.posted_at)),
             request_id: self.request_id.clone(),
         }
     }

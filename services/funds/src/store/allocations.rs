@@ -105,7 +105,7 @@ impl AllocationRow {
                 .unwrap_or_default(),
             voucher_number: self.voucher_number.clone().unwrap_or_default(),
             allocated_by: super::actor(&self.allocated_by_id, &self.allocated_by_name),
-            allocate_time: relief_runtime::time::rfc3339(self.allocated_at),
+            allocate_time: Some(relief_runtime::time::timestamp(self.allocated_at)),
         }
     }
 }
@@ -173,7 +173,7 @@ impl ReceiptRow {
             sealed: self.sealed,
             voucher_number: self.voucher_number.clone(),
             recorded_by: super::actor(&self.recorded_by_id, &self.recorded_by_name),
-            record_time: relief_runtime::time::rfc3339(self.recorded_at),
+            record_time: Some(relief_runtime::time::timestamp(self.recorded_at)),
         }
     }
 }
@@ -260,7 +260,7 @@ impl DisbursementRow {
             receipt: receipt.map(|receipt| receipt.to_proto()),
             days_without_receipt,
             recorded_by: super::actor(&self.recorded_by_id, &self.recorded_by_name),
-            record_time: relief_runtime::time::rfc3339(self.recorded_at),
+            record_time: Some(relief_runtime::time::timestamp(self.recorded_at)),
         }
     }
 }

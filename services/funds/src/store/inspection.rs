@@ -196,7 +196,7 @@ impl Store {
                 amount: Money::from_fen(row.amount),
                 reason: row.reason,
                 authorised_by: row.authorised_by,
-                post_time: relief_runtime::time::rfc3339(row.posted_at),
+                posted_at: row.posted_at,
             })
             .collect())
     }

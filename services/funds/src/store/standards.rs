@@ -43,7 +43,7 @@ impl StandardRow {
             note: self.note.clone(),
             last_change: Some(relief_proto::common::v1::ChangeStamp {
                 actor: super::actor(&self.changed_by_id, &self.changed_by_name),
-                at: relief_runtime::time::rfc3339(self.changed_at),
+                change_time: Some(relief_runtime::time::timestamp(self.changed_at)),
                 reason: self.reason.clone(),
             }),
             etag: self.version.to_string(),

@@ -3,7 +3,7 @@
 //! was authorised, gave a reason and was recorded.
 
 use relief_proto::ledger::v1 as pb;
-use relief_runtime::time::{rfc3339, to_proto};
+use relief_runtime::time::{timestamp, to_proto};
 
 use crate::domain::member::{FamilyPublic, SealedFacts, Sex, money};
 use crate::domain::record::{category_parse, household_income, outcome_parse, source_parse};
@@ -53,8 +53,8 @@ pub fn member(row: &MemberRow, facts: Option<&SealedFacts>) -> pb::Member {
         receives_special_care: row.receives_special_care,
         revealed: facts.is_some(),
         etag: row.version.to_string(),
-        create_time: rfc3339(row.created_at),
-        update_time: rfc3339(row.updated_at),
+        create_time: Some(timestamp(row.created_at)),
+        update_time: Some(timestamp(row.updated_at)),
     }
 }
 
@@ -68,7 +68,7 @@ pub fn verification(row: &VerificationRow) -> pb::Verification {
         notice_end: date_proto(row.notice_end),
         notice_result: row.notice_result.clone(),
         verified_by: actor(&row.verified_by_id, &row.verified_by_name),
-        verify_time: rfc3339(row.verified_at),
+        verify_time: Some(timestamp(row.verified_at)),
         campaign_id: row.campaign_id.clone(),
     }
 }
@@ -108,8 +108,8 @@ pub fn record(
         created_by: actor(&row.created_by_id, &row.created_by_name),
         checked_by: actor(&row.checked_by_id, &row.checked_by_name),
         etag: row.version.to_string(),
-        create_time: rfc3339(row.created_at),
-        update_time: rfc3339(row.updated_at),
+        create_time: Some(timestamp(row.created_at)),
+        update_time: Some(timestamp(row.updated_at)),
         revealed: income_fen.is_some(),
     }
 }

@@ -10,7 +10,7 @@ use relief_runtime::auth::{Caller, Permission, caller};
 use relief_runtime::error::{FieldViolations, field_violations, invalid_field};
 use relief_runtime::idempotency::{self, Claim};
 use relief_runtime::pagination::{PageToken, page_size};
-use relief_runtime::time::{rfc3339, today};
+use relief_runtime::time::{timestamp, today};
 use tonic::{Code, Request, Status, Streaming};
 use uuid::Uuid;
 
@@ -97,7 +97,7 @@ impl LedgerApi {
                 .map(|row| pb::HistoryEntry {
                     stamp: Some(common::ChangeStamp {
                         actor: crate::store::actor(&row.actor_id, &row.actor_name),
-                        at: rfc3339(row.at),
+                        change_time: Some(timestamp(row.at)),
                         reason: row.reason,
                     }),
                     action: row.action,
@@ -475,7 +475,7 @@ impl LedgerApi {
                 .into_iter()
                 .map(|row| pb::SensitiveRead {
                     reader: crate::store::actor(&row.reader_id, &row.reader_name),
-                    read_time: rfc3339(row.at),
+                    read_time: Some(timestamp(row.at)),
                     resource: row.resource,
                     reason: row.reason,
                 })
