@@ -376,6 +376,17 @@ impl From<FieldViolations> for Error {
 impl From<Status> for Error {
     fn from(status: Status) -> Self {
         match status.code() {
+            Code::InvalidArgument => {
+                let named = field_violations(&status);
+                if named.is_empty() {
+                    return Error::Upstream(Box::new(status));
+                }
+                let mut violations = FieldViolations::new();
+                for (field, description) in named {
+                    violations.add(field, description);
+                }
+                Error::Invalid(violations)
+            }
             Code::PermissionDenied => Error::PermissionDenied(status.message().to_owned()),
             Code::Unauthenticated => Error::Unauthenticated(status.message().to_owned()),
             _ => Error::Upstream(Box::new(status)),
@@ -461,6 +472,21 @@ mod tests {
         let status = Error::from(Status::not_found("member x")).into_status("workflow");
         assert_eq!(status.code(), Code::NotFound);
         assert_eq!(status.message(), "member x");
+    }
+
+    #[test]
+    fn named_fields_of_a_runtime_status_gain_the_reason() {
+        let status =
+            Error::from(invalid_field("page_size", "must not be negative")).into_status("funds");
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(
+            status.get_details_error_info().map(|info| info.reason),
+            Some("INVALID_FIELDS".to_owned())
+        );
+        assert_eq!(
+            field_violations(&status),
+            vec![("page_size".to_owned(), "must not be negative".to_owned())]
+        );
     }
 
     #[test]

@@ -87,7 +87,9 @@ impl Rpc {
     /// The authenticated caller of a request (for streaming handlers, which
     /// do not go through [`Rpc::read`]).
     pub fn caller<T>(&self, request: &Request<T>) -> Result<Caller, Status> {
-        caller(request).cloned()
+        caller(request)
+            .cloned()
+            .map_err(|refused| self.status(Error::from(refused)))
     }
 
     /// A read: the caller, the request parsed into `C` (every bad field
