@@ -358,6 +358,16 @@ impl FieldViolations {
         }
     }
 
+    /// The end of a `TryFrom` that parses a request into a command: the
+    /// command built by `build` when no field was bad, else every violation.
+    pub fn then<T>(self, build: impl FnOnce() -> T) -> Result<T, FieldViolations> {
+        if self.is_empty() {
+            Ok(build())
+        } else {
+            Err(self)
+        }
+    }
+
     /// Adds every violation of `other` as it is.
     pub fn merge(&mut self, other: FieldViolations) {
         self.violations.extend(other.violations);

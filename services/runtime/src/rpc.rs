@@ -242,3 +242,63 @@ pub struct Done<R> {
     work: Work,
     answer: R,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use relief_proto::ledger::v1 as pb;
+
+    crate::idempotent!(pb::CreateOrgRequest);
+
+    struct NewOrg {
+        name: String,
+    }
+
+    impl TryFrom<pb::CreateOrgRequest> for NewOrg {
+        type Error = FieldViolations;
+
+        fn try_from(request: pb::CreateOrgRequest) -> Result<Self, FieldViolations> {
+            let mut violations = FieldViolations::new();
+            violations.check(request.name.is_empty(), "name", "required");
+            violations.then(|| NewOrg { name: request.name })
+        }
+    }
+
+    struct Handler {
+        rpc: Rpc,
+    }
+
+    impl Handler {
+        async fn create(
+            &self,
+            _caller: Caller,
+            command: NewOrg,
+            mut work: Work,
+        ) -> Result<Done<pb::Org>> {
+            work.audit(
+                "org.created",
+                "orgs/1",
+                &serde_json::json!({ "name": command.name }),
+            )
+            .await?;
+            Ok(work.done(pb::Org::default()))
+        }
+    }
+
+    fn assert_send<F: Future + Send>(_: F) {}
+
+    /// Handlers run inside tonic's `Send` futures: a write that borrows the
+    /// handler and its transaction must stay `Send`.
+    #[tokio::test]
+    async fn a_write_through_the_pipeline_is_send() {
+        let pool = PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").expect("lazy pool");
+        let handler = Handler {
+            rpc: Rpc::new(pool, "test", &[], OrgRef::default()),
+        };
+        assert_send(handler.rpc.write(
+            "CreateOrg",
+            Request::new(pb::CreateOrgRequest::default()),
+            |caller, command: NewOrg, work| handler.create(caller, command, work),
+        ));
+    }
+}
