@@ -232,3 +232,58 @@ pub async fn list_rpc(
     .await
     .map(Response::new)
 }
+
+/// `VerifyAuditChain` asks for nothing but the caller's right to read.
+pub struct WholeChain;
+
+impl TryFrom<VerifyAuditChainRequest> for WholeChain {
+    type Error = crate::error::FieldViolations;
+
+    fn try_from(_: VerifyAuditChainRequest) -> Result<Self, Self::Error> {
+        Ok(WholeChain)
+    }
+}
+
+/// A page of `ListAuditEntries`, as asked (paging is checked when read).
+pub struct EntriesPage(ListAuditEntriesRequest);
+
+impl TryFrom<ListAuditEntriesRequest> for EntriesPage {
+    type Error = crate::error::FieldViolations;
+
+    fn try_from(request: ListAuditEntriesRequest) -> Result<Self, Self::Error> {
+        Ok(EntriesPage(request))
+    }
+}
+
+/// The `VerifyAuditChain` RPC through the service's pipeline: for whoever
+/// may read the audit trail of the committee's whole tree (the committee as
+/// configured, `rpc.committee()`).
+pub async fn verify_chain(
+    rpc: &crate::rpc::Rpc,
+    request: Request<VerifyAuditChainRequest>,
+) -> Result<Response<VerifyAuditChainResponse>, Status> {
+    rpc.read(request, |caller, _: WholeChain| async move {
+        caller.authorize(Permission::AuditRead, &rpc.committee().path)?;
+        Ok(verify(rpc.pool()).await?)
+    })
+    .await
+}
+
+/// The `ListAuditEntries` RPC through the service's pipeline, with the same
+/// rights as [`verify_chain`].
+pub async fn list_entries(
+    rpc: &crate::rpc::Rpc,
+    request: Request<ListAuditEntriesRequest>,
+) -> Result<Response<ListAuditEntriesResponse>, Status> {
+    rpc.read(request, |caller, EntriesPage(request)| async move {
+        caller.authorize(Permission::AuditRead, &rpc.committee().path)?;
+        Ok(list(
+            rpc.pool(),
+            &request.resource,
+            request.page_size,
+            &request.page_token,
+        )
+        .await?)
+    })
+    .await
+}
