@@ -113,6 +113,30 @@ impl Rpc {
             .map_err(|err| self.status(err))
     }
 
+    /// An RPC open to callers without a token — logging in, refreshing or
+    /// ending a session: as [`Rpc::read`], but the act gets the caller only
+    /// when the request carries a valid token (`None` otherwise). Such RPCs
+    /// keep their own transactions and are not replayed by `request_id` (a
+    /// login's answer is fresh tokens, which are not stored).
+    pub async fn open<Q, C, R, F, Fut>(
+        &self,
+        request: Request<Q>,
+        act: F,
+    ) -> Result<Response<R>, Status>
+    where
+        C: TryFrom<Q, Error = FieldViolations>,
+        F: FnOnce(Option<Caller>, C) -> Fut,
+        Fut: Future<Output = Result<R>>,
+    {
+        let caller = caller(&request).ok().cloned();
+        let query =
+            C::try_from(request.into_inner()).map_err(|v| self.status(Error::Invalid(v)))?;
+        act(caller, query)
+            .await
+            .map(Response::new)
+            .map_err(|err| self.status(err))
+    }
+
     /// A write, as the module says. `method` names the RPC for idempotency
     /// (a `request_id` is bound to one method and one caller).
     pub async fn write<Q, C, R, F, Fut>(
@@ -241,6 +265,23 @@ impl Work {
 pub struct Done<R> {
     work: Work,
     answer: R,
+}
+
+/// The writes of every service. [`Idempotent`] is the runtime's trait and the
+/// request messages are relief-proto's, so Rust's orphan rule wants the
+/// impls in one of those two crates: each service lists its writes here.
+mod writes {
+    use relief_proto::gateway::v1 as gateway;
+
+    crate::idempotent!(
+        gateway::CreateUserRequest,
+        gateway::UpdateUserRequest,
+        gateway::SetPasswordRequest,
+        gateway::DisableUserRequest,
+        gateway::EnableUserRequest,
+        gateway::CreateRoleBindingRequest,
+        gateway::DeleteRoleBindingRequest,
+    );
 }
 
 #[cfg(test)]
