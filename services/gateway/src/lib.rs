@@ -5,10 +5,9 @@
 //! HTTP (with an OpenAPI document and file downloads), behind request ids,
 //! rate limits and security headers.
 
+pub mod api;
 pub mod domain;
 pub mod edge;
-pub mod error;
-pub mod identity;
 pub mod oidc;
 pub mod proxy;
 pub mod store;
@@ -19,22 +18,42 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use relief_proto::gateway::v1::identity_service_server::IdentityServiceServer;
-use relief_runtime::auth::{TokenSigner, TokenVerifier};
+use relief_runtime::app::Foundation;
+use relief_runtime::auth::TokenSigner;
 use relief_runtime::config::RuntimeSettings;
+use relief_runtime::error::ConstraintRefusal;
 use relief_runtime::serve::GrpcService;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::net::TcpListener;
+use tonic::Code;
 
+use crate::api::{IdentityApi, SessionPolicy};
 use crate::domain::lockout::LockoutPolicy;
 use crate::edge::json::JsonEdge;
 use crate::edge::limits::{BucketSpec, RateLimiter};
-use crate::identity::{IdentityApi, SessionPolicy};
 use crate::proxy::Upstream;
 
 const DEFAULTS: &str = include_str!("../config/defaults.yaml");
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub const IDENTITY_SERVICE: &str = "relief.gateway.v1.IdentityService";
+
+/// The identity store's constraints whose breach is a rule's refusal (a
+/// concurrent request won the race, or the name was taken before).
+static REFUSALS: [ConstraintRefusal; 2] = [
+    ConstraintRefusal {
+        constraint: "users_login_name_key",
+        code: Code::AlreadyExists,
+        reason: "LOGIN_NAME_TAKEN",
+        message: "user.login_name: this login name is taken",
+    },
+    ConstraintRefusal {
+        constraint: "role_bindings_live",
+        code: Code::AlreadyExists,
+        reason: "ROLE_ALREADY_BOUND",
+        message: "role_binding: the user already holds this role on this node",
+    },
+];
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -115,11 +134,11 @@ fn upstreams(
     Ok(upstreams)
 }
 
+/// A built gateway: migrated, listening on both ports, not serving yet.
 pub struct Application {
-    grpc_listener: TcpListener,
+    /// The gRPC side (identity, and every upstream forwarded).
+    foundation: Foundation,
     http_listener: TcpListener,
-    settings: Settings,
-    verifier: Arc<TokenVerifier>,
     grpc_router: axum::Router,
     http_router: axum::Router,
     services: Vec<String>,
@@ -127,7 +146,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let gateway = &settings.gateway;
+        let Settings { runtime, gateway } = settings;
         anyhow::ensure!(
             !gateway.signing_key.expose_secret().is_empty(),
             "gateway.signing_key must be set (Ed25519 private key, PKCS#8 PEM)"
@@ -135,28 +154,20 @@ impl Application {
         let signer = Arc::new(TokenSigner::from_pem(
             &gateway.signing_kid,
             &gateway.issuer,
-            &settings.runtime.auth.audience,
+            &runtime.auth.audience,
             gateway.signing_key.expose_secret(),
         )?);
-        let verifier = Arc::new(TokenVerifier::new(&settings.runtime.auth)?);
-        let pool =
-            relief_runtime::db::connect_and_migrate(&settings.runtime.database, &MIGRATOR).await?;
-        relief_runtime::idempotency::spawn_pruning(
-            pool.clone(),
-            Duration::from_secs(settings.runtime.limits.idempotency_retention_days * 86_400),
-        );
-        let pool_descriptors =
-            prost_reflect::DescriptorPool::decode(relief_proto::FILE_DESCRIPTOR_SET)?;
-        let upstreams = upstreams(&settings.runtime, &pool_descriptors)?;
-        let ledger = settings
-            .runtime
+        let foundation = Foundation::build("gateway", runtime, &MIGRATOR).await?;
+        let runtime = &foundation.settings;
+        let descriptors = prost_reflect::DescriptorPool::decode(relief_proto::FILE_DESCRIPTOR_SET)?;
+        let upstreams = upstreams(runtime, &descriptors)?;
+        let ledger = runtime
             .peers
             .address("ledger")
             .map(relief_runtime::client::peer_channel)
             .transpose()?;
-        let peer_timeout = Duration::from_millis(settings.runtime.peers.timeout_ms);
         let identity = IdentityApi::new(
-            store::Store::new(pool.clone()),
+            foundation.rpc(&REFUSALS),
             signer,
             SessionPolicy {
                 access_ttl: Duration::from_secs(gateway.access_token_ttl_seconds),
@@ -167,7 +178,7 @@ impl Application {
                 },
             },
             ledger,
-            peer_timeout,
+            Duration::from_millis(runtime.peers.timeout_ms),
             oidc::OidcVerifier::new(&gateway.oidc)?.map(Arc::new),
         );
         identity
@@ -177,7 +188,7 @@ impl Application {
             )
             .await?;
 
-        let limits = &settings.runtime.limits;
+        let limits = &runtime.limits;
         let identity_server = IdentityServiceServer::new(identity)
             .max_decoding_message_size(limits.max_message_bytes)
             .max_encoding_message_size(limits.max_message_bytes);
@@ -199,11 +210,10 @@ impl Application {
                 burst: gateway.rate_limit.per_address_burst,
             },
         ));
-        let service_names = services.clone();
-        let openapi = Arc::new(edge::openapi::document(&pool_descriptors, &service_names));
+        let openapi = Arc::new(edge::openapi::document(&descriptors, &services));
         let json = Arc::new(JsonEdge {
-            pool: pool_descriptors,
-            services: service_names,
+            pool: descriptors,
+            services: services.clone(),
             dispatch: grpc_router.clone(),
             max_body_bytes: gateway.max_body_bytes,
             call_timeout: Duration::from_millis(limits.request_timeout_ms),
@@ -213,9 +223,9 @@ impl Application {
                 json,
                 openapi,
                 limiter: limiter.clone(),
-                verifier: verifier.clone(),
+                verifier: foundation.verifier.clone(),
                 cors_allowed_origins: gateway.cors_allowed_origins.clone(),
-                pool,
+                pool: foundation.pool.clone(),
             },
             grpc_router.clone(),
         );
@@ -227,18 +237,11 @@ impl Application {
             .layer(axum::middleware::from_fn(edge::limits::access_log))
             .layer(axum::middleware::from_fn(edge::limits::request_id));
 
-        let grpc_listener = TcpListener::bind((
-            settings.runtime.grpc.host.as_str(),
-            settings.runtime.grpc.port,
-        ))
-        .await?;
         let http_listener =
             TcpListener::bind((gateway.http_host.as_str(), gateway.http_port)).await?;
         Ok(Application {
-            grpc_listener,
+            foundation,
             http_listener,
-            settings,
-            verifier,
             grpc_router,
             http_router,
             services,
@@ -246,9 +249,7 @@ impl Application {
     }
 
     pub fn grpc_addr(&self) -> SocketAddr {
-        self.grpc_listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.foundation.local_addr()
     }
 
     pub fn http_addr(&self) -> SocketAddr {
@@ -270,10 +271,7 @@ impl Application {
         let wait = |mut receiver: tokio::sync::watch::Receiver<bool>| async move {
             let _ = receiver.wait_for(|stopped| *stopped).await;
         };
-        let grpc = relief_runtime::serve::serve(
-            self.grpc_listener,
-            &self.settings.runtime.limits,
-            self.verifier,
+        let grpc = self.foundation.serve(
             GrpcService {
                 names: self.services,
                 routes: tonic::service::Routes::from(self.grpc_router),

@@ -2,6 +2,7 @@
 
 use relief_proto::gateway::v1 as pb;
 use relief_runtime::auth::{Caller, Permission, Role};
+use relief_runtime::error::FieldViolations;
 
 pub fn from_proto(role: pb::Role) -> Option<Role> {
     Some(match role {
@@ -44,4 +45,28 @@ pub fn may_grant(caller: &Caller, role: Role, path: &str) -> bool {
             .roles
             .iter()
             .any(|binding| binding.role == Role::Department && path.starts_with(&binding.org_path))
+}
+
+/// A role filter of a List request: unspecified is any role; a number that
+/// names no role is recorded as bad.
+pub fn filter(value: i32, field: &str, violations: &mut FieldViolations) -> Option<Role> {
+    match pb::Role::try_from(value) {
+        Ok(role) => from_proto(role),
+        Err(_) => {
+            violations.add(field, "unknown role");
+            None
+        }
+    }
+}
+
+/// Whether `caller` administers a user bound on `paths`: the department over
+/// the whole tree (rooted at `committee`), or an administrator whose subtrees
+/// hold every binding of the user.
+pub fn may_administer<'a>(
+    caller: &Caller,
+    committee: &str,
+    mut paths: impl ExactSizeIterator<Item = &'a str>,
+) -> bool {
+    caller.may(Permission::IdentityAdmin, committee)
+        || (paths.len() > 0 && paths.all(|path| caller.may(Permission::IdentityAdmin, path)))
 }
