@@ -1,6 +1,7 @@
 //! The gateway, as web frontends and outside clients use it: log in, then call
 //! every service through JSON over HTTP, gRPC and gRPC-Web.
 
+mod bad_input;
 mod edge;
 mod oidc;
 mod peers;
