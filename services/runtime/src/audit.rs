@@ -287,3 +287,44 @@ pub async fn list_entries(
     })
     .await
 }
+
+/// `VerifyAuditChain` through a service's pipeline: for whoever may read the
+/// audit trail of the whole tree, rooted at the committee the service was
+/// configured with (`rpc.committee()`).
+pub async fn verify_in(
+    rpc: &crate::rpc::Rpc,
+    request: Request<VerifyAuditChainRequest>,
+) -> Result<Response<VerifyAuditChainResponse>, Status> {
+    let caller = rpc.caller(&request)?;
+    let answer = async {
+        caller.authorize(Permission::AuditRead, &rpc.committee().path)?;
+        verify(rpc.pool()).await
+    };
+    answer
+        .await
+        .map(Response::new)
+        .map_err(|status| rpc.status(status.into()))
+}
+
+/// `ListAuditEntries` through a service's pipeline, with the same rights.
+pub async fn list_in(
+    rpc: &crate::rpc::Rpc,
+    request: Request<ListAuditEntriesRequest>,
+) -> Result<Response<ListAuditEntriesResponse>, Status> {
+    let caller = rpc.caller(&request)?;
+    let request = request.into_inner();
+    let answer = async {
+        caller.authorize(Permission::AuditRead, &rpc.committee().path)?;
+        list(
+            rpc.pool(),
+            &request.resource,
+            request.page_size,
+            &request.page_token,
+        )
+        .await
+    };
+    answer
+        .await
+        .map(Response::new)
+        .map_err(|status| rpc.status(status.into()))
+}

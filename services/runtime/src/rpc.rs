@@ -153,7 +153,30 @@ impl Rpc {
         Fut: Future<Output = Result<Done<R>>>,
     {
         let caller = self.caller(&request)?;
-        let request = request.into_inner();
+        self.write_message(method, caller, request.into_inner(), act)
+            .await
+            .map(Response::new)
+            .map_err(|err| self.status(err))
+    }
+
+    /// One write made of a message rather than a whole RPC — a row of an
+    /// import stream, each its own write with its own `request_id` — for a
+    /// caller the streaming handler authenticated: as [`Rpc::write`], but
+    /// the error is the handler's to answer (e.g. in that row's result).
+    pub async fn write_message<Q, C, R, F, Fut>(
+        &self,
+        method: &'static str,
+        caller: Caller,
+        request: Q,
+        act: F,
+    ) -> Result<R>
+    where
+        Q: Idempotent,
+        C: TryFrom<Q, Error = FieldViolations>,
+        R: Message + Default,
+        F: FnOnce(Caller, C, Work) -> Fut,
+        Fut: Future<Output = Result<Done<R>>>,
+    {
         let request_id = request.request_id().to_owned();
         let fingerprint = idempotency::fingerprint(method, &caller.user_id, &request);
         let mut violations = FieldViolations::new();
@@ -166,12 +189,10 @@ impl Rpc {
             }
         };
         let (Some(command), true) = (command, violations.is_empty()) else {
-            return Err(self.status(Error::Invalid(violations)));
+            return Err(Error::Invalid(violations));
         };
         self.run_write(method, caller, request_id, fingerprint, command, act)
             .await
-            .map(Response::new)
-            .map_err(|err| self.status(err))
     }
 
     async fn run_write<C, R, F, Fut>(
@@ -272,6 +293,20 @@ pub struct Done<R> {
 /// impls in one of those two crates: each service lists its writes here.
 mod writes {
     use relief_proto::gateway::v1 as gateway;
+    use relief_proto::ledger::v1 as ledger;
+
+    crate::idempotent!(
+        ledger::CreateOrgRequest,
+        ledger::UpdateOrgRequest,
+        ledger::CreateMemberRequest,
+        ledger::UpdateMemberRequest,
+        ledger::CreateRecordRequest,
+        ledger::UpdateRecordRequest,
+        ledger::RemoveRecordRequest,
+        ledger::RecogniseRecordRequest,
+        ledger::RecordVerificationRequest,
+        ledger::ImportRow,
+    );
 
     crate::idempotent!(
         gateway::CreateUserRequest,
@@ -288,8 +323,6 @@ mod writes {
 mod tests {
     use super::*;
     use relief_proto::ledger::v1 as pb;
-
-    crate::idempotent!(pb::CreateOrgRequest);
 
     struct NewOrg {
         name: String,
