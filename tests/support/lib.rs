@@ -234,7 +234,6 @@ pub async fn spawn_ledger_draining(drain_ms: u64) -> Spawned {
         ledger: relief_ledger::LedgerSettings {
             pii_encryption_key: SecretString::from(base64_key(1)),
             pii_hash_key: SecretString::from(base64_key(2)),
-            committee_name: "市直机关工委".into(),
         },
     };
     let app = relief_ledger::Application::build(settings)

@@ -2,29 +2,27 @@
 //! organisation tree, members with their families, hardship records and their
 //! yearly verifications, the register's forms, and the service's audit trail.
 //!
-//! Reads top-down: [`api`] validates and authorises each RPC, [`domain`] holds
+//! Reads top-down: [`api`] hands each RPC to the runtime's pipeline,
+//! [`commands`] parses requests (every bad field at once), [`domain`] holds
 //! the rules (no I/O), [`store`] holds every SQL statement, [`export`] writes
 //! the forms, [`pii`] seals sensitive data.
 
 pub mod api;
+pub mod commands;
 pub mod domain;
-pub mod error;
 pub mod export;
 pub mod pii;
 pub mod store;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
 
 use relief_proto::ledger::v1::ledger_service_server::LedgerServiceServer;
-use relief_runtime::auth::TokenVerifier;
+use relief_runtime::app::Foundation;
 use relief_runtime::config::RuntimeSettings;
 use relief_runtime::serve::GrpcService;
 use secrecy::SecretString;
 use serde::Deserialize;
-use tokio::net::TcpListener;
 
 /// Embedded defaults of this service, under the runtime's.
 const DEFAULTS: &str = include_str!("../config/defaults.yaml");
@@ -39,11 +37,12 @@ pub struct Settings {
     pub ledger: LedgerSettings,
 }
 
+/// The ledger's own settings: the keys of its sealed data. (The committee,
+/// root of its tree, is `committee` of the runtime's settings.)
 #[derive(Debug, Clone, Deserialize)]
 pub struct LedgerSettings {
     pub pii_encryption_key: SecretString,
     pub pii_hash_key: SecretString,
-    pub committee_name: String,
 }
 
 impl Settings {
@@ -54,42 +53,27 @@ impl Settings {
 
 /// A built ledger service: migrated, listening, not yet serving.
 pub struct Application {
-    listener: TcpListener,
-    local_addr: SocketAddr,
-    settings: Settings,
-    verifier: Arc<TokenVerifier>,
+    foundation: Foundation,
     api: api::LedgerApi,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pii = pii::Pii::from_settings(&settings.ledger)?;
-        let verifier = Arc::new(TokenVerifier::new(&settings.runtime.auth)?);
-        let pool =
-            relief_runtime::db::connect_and_migrate(&settings.runtime.database, &MIGRATOR).await?;
-        relief_runtime::idempotency::spawn_pruning(
-            pool.clone(),
-            Duration::from_secs(settings.runtime.limits.idempotency_retention_days * 86_400),
+        let committee = &settings.runtime.committee;
+        anyhow::ensure!(
+            committee.path == format!("/{}/", committee.org_id),
+            "committee.path must be /{}/: the committee is the root of the ledger's tree",
+            committee.org_id
         );
-        store::ensure_committee(&pool, &settings.ledger.committee_name).await?;
-        let listener = TcpListener::bind((
-            settings.runtime.grpc.host.as_str(),
-            settings.runtime.grpc.port,
-        ))
-        .await?;
-        let local_addr = listener.local_addr()?;
-        let api = api::LedgerApi::new(store::Store::new(pool), pii);
-        Ok(Application {
-            listener,
-            local_addr,
-            settings,
-            verifier,
-            api,
-        })
+        let foundation = Foundation::build("ledger", settings.runtime, &MIGRATOR).await?;
+        store::ensure_committee(&foundation.pool, &foundation.settings.committee).await?;
+        let api = api::LedgerApi::new(foundation.rpc(&store::REFUSALS), pii);
+        Ok(Application { foundation, api })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.foundation.local_addr()
     }
 
     /// Serves until `shutdown` completes, then drains and returns.
@@ -97,14 +81,14 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let limits = &self.settings.runtime.limits;
+        let limits = &self.foundation.settings.limits;
         let server = LedgerServiceServer::new(self.api)
             .max_decoding_message_size(limits.max_message_bytes)
             .max_encoding_message_size(limits.max_message_bytes);
         let service = GrpcService {
-            names: vec!["relief.ledger.v1.LedgerService"],
+            names: vec!["relief.ledger.v1.LedgerService".to_owned()],
             routes: tonic::service::Routes::new(server),
         };
-        relief_runtime::serve::serve(self.listener, limits, self.verifier, service, shutdown).await
+        self.foundation.serve(service, shutdown).await
     }
 }

@@ -36,6 +36,14 @@ pub enum PiiError {
     Format(String),
 }
 
+/// A value that will not seal or open is a fault of ours (a wrong key, or
+/// data altered at rest), never the caller's: internal, detail logged only.
+impl From<PiiError> for relief_runtime::error::Error {
+    fn from(err: PiiError) -> Self {
+        relief_runtime::error::Error::internal("ledger sealed data", err)
+    }
+}
+
 impl Pii {
     pub fn from_settings(settings: &LedgerSettings) -> anyhow::Result<Self> {
         let key = STANDARD
@@ -122,7 +130,6 @@ mod tests {
         Pii::from_settings(&LedgerSettings {
             pii_encryption_key: SecretString::from(STANDARD.encode([7u8; 32])),
             pii_hash_key: SecretString::from(STANDARD.encode([9u8; 32])),
-            committee_name: String::new(),
         })
         .expect("valid keys")
     }

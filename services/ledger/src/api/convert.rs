@@ -2,12 +2,47 @@
 //! is the default: sensitive values appear only in a response whose reader
 //! was authorised, gave a reason and was recorded.
 
+use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
+use relief_runtime::ids::{actor, etag_of};
 use relief_runtime::time::{timestamp, to_proto};
 
-use crate::domain::member::{FamilyPublic, SealedFacts, Sex, money};
-use crate::domain::record::{category_parse, household_income, outcome_parse, source_parse};
-use crate::store::{MemberRow, RecordRow, VerificationRow, actor, date_proto, org_ref};
+use crate::domain::member::{FamilyPublic, SealedFacts, money};
+use crate::domain::org::directly_under_committee;
+use crate::domain::record::household_income;
+use crate::store::{HistoryRow, MemberRow, OrgRow, RecordRow, SensitiveReadRow, VerificationRow};
+
+/// A proto date for an optional stored date.
+fn date_proto(date: Option<time::Date>) -> Option<common::Date> {
+    date.map(to_proto)
+}
+
+fn org_ref(org_id: i64, path: &str, name: &str) -> Option<common::OrgRef> {
+    Some(common::OrgRef {
+        org_id,
+        path: path.to_owned(),
+        name: name.to_owned(),
+    })
+}
+
+/// A node of the tree; `committee_path` is the configured root's.
+pub fn org(row: &OrgRow, committee_path: &str) -> pb::Org {
+    pb::Org {
+        org_id: row.org_id,
+        parent_id: row.parent_id.unwrap_or(0),
+        kind: pb::OrgKind::from(row.kind) as i32,
+        name: row.name.clone(),
+        unit_name: row.unit_name.clone(),
+        path: row.path.clone(),
+        directly_under_committee: directly_under_committee(row.kind, &row.path, committee_path),
+        etag: etag_of(row.version),
+    }
+}
+
+/// A reference to a node from other messages.
+pub fn org_reference(row: &OrgRow) -> Option<common::OrgRef> {
+    org_ref(row.org_id, &row.path, &row.name)
+}
 
 pub fn family_public(row: &MemberRow) -> Vec<FamilyPublic> {
     serde_json::from_value(row.family_public.clone()).unwrap_or_default()
@@ -36,7 +71,7 @@ pub fn member(row: &MemberRow, facts: Option<&SealedFacts>) -> pb::Member {
         member_id: row.member_id.to_string(),
         branch: org_ref(row.org_id, &row.org_path, &row.org_name),
         name: row.name.clone(),
-        gender: Sex::parse(&row.sex).map_or(pb::Gender::Unspecified, Sex::to_proto) as i32,
+        gender: row.sex.to_proto() as i32,
         birth_date: Some(to_proto(row.birth_date)),
         id_number: facts.map_or_else(
             || row.id_number_masked.clone(),
@@ -44,7 +79,7 @@ pub fn member(row: &MemberRow, facts: Option<&SealedFacts>) -> pb::Member {
         ),
         party_join_date: Some(to_proto(row.party_join_date)),
         work_unit: row.work_unit.clone(),
-        employment_status: row.employment_status,
+        employment_status: row.employment_status.to_proto() as i32,
         phone: facts.map_or_else(|| row.phone_masked.clone(), |facts| facts.phone.clone()),
         address: row.address.clone(),
         family_members: family,
@@ -52,7 +87,7 @@ pub fn member(row: &MemberRow, facts: Option<&SealedFacts>) -> pb::Member {
         receives_dibao: row.receives_dibao,
         receives_special_care: row.receives_special_care,
         revealed: facts.is_some(),
-        etag: row.version.to_string(),
+        etag: etag_of(row.version),
         create_time: Some(timestamp(row.created_at)),
         update_time: Some(timestamp(row.updated_at)),
     }
@@ -61,7 +96,7 @@ pub fn member(row: &MemberRow, facts: Option<&SealedFacts>) -> pb::Member {
 pub fn verification(row: &VerificationRow) -> pb::Verification {
     pb::Verification {
         year: row.year,
-        outcome: outcome_parse(&row.outcome) as i32,
+        outcome: row.outcome.to_proto() as i32,
         findings: row.findings.clone(),
         branch_meeting_date: date_proto(row.branch_meeting_date),
         notice_start: date_proto(row.notice_start),
@@ -84,21 +119,17 @@ pub fn record(
         member_id: row.member_id.to_string(),
         member_name: row.member_name.clone(),
         branch: org_ref(row.org_id, &row.org_path, &row.org_name),
-        category: category_parse(&row.category) as i32,
+        category: row.category.to_proto() as i32,
         cause: row.cause.clone(),
         description: row.description.clone(),
         household_size: row.household_size,
         income: income_fen.map(|fen| household_income(fen, row.household_size)),
-        status: if row.status == "active" {
-            pb::RecordStatus::Active
-        } else {
-            pb::RecordStatus::Removed
-        } as i32,
+        status: row.status.to_proto() as i32,
         recognised: row.recognised,
         since: Some(to_proto(row.since)),
         until: date_proto(row.until),
         removal_reason: row.removal_reason.clone(),
-        source_kind: source_parse(&row.source_kind) as i32,
+        source_kind: row.source_kind.to_proto() as i32,
         source_ref: row.source_ref.clone(),
         verifications: verifications
             .iter()
@@ -107,7 +138,7 @@ pub fn record(
             .collect(),
         created_by: actor(&row.created_by_id, &row.created_by_name),
         checked_by: actor(&row.checked_by_id, &row.checked_by_name),
-        etag: row.version.to_string(),
+        etag: etag_of(row.version),
         create_time: Some(timestamp(row.created_at)),
         update_time: Some(timestamp(row.updated_at)),
         revealed: income_fen.is_some(),
@@ -120,11 +151,11 @@ pub fn member_audit_view(row: &MemberRow) -> serde_json::Value {
     serde_json::json!({
         "branch": row.org_id,
         "name": row.name,
-        "sex": row.sex,
+        "sex": row.sex.as_str(),
         "id_number": row.id_number_masked,
         "party_join_date": row.party_join_date.to_string(),
         "work_unit": row.work_unit,
-        "employment_status": row.employment_status,
+        "employment_status": row.employment_status as i32,
         "phone": row.phone_masked,
         "address": row.address,
         "receives_dibao": row.receives_dibao,
@@ -136,16 +167,16 @@ pub fn member_audit_view(row: &MemberRow) -> serde_json::Value {
 pub fn record_audit_view(row: &RecordRow) -> serde_json::Value {
     serde_json::json!({
         "member_id": row.member_id.to_string(),
-        "category": row.category,
+        "category": row.category.as_str(),
         "cause": row.cause,
         "description": row.description,
         "household_size": row.household_size,
-        "status": row.status,
+        "status": row.status.as_str(),
         "recognised": row.recognised,
         "since": row.since.to_string(),
         "until": row.until.map(|d| d.to_string()),
         "removal_reason": row.removal_reason,
-        "source": format!("{}:{}", row.source_kind, row.source_ref),
+        "source": format!("{}:{}", row.source_kind.as_str(), row.source_ref),
     })
 }
 
@@ -158,5 +189,30 @@ pub fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> 
             .map(|(key, _)| key.clone())
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// One entry of a resource's history.
+pub fn history_entry(row: HistoryRow) -> pb::HistoryEntry {
+    pb::HistoryEntry {
+        stamp: Some(common::ChangeStamp {
+            actor: actor(&row.actor_id, &row.actor_name),
+            change_time: Some(timestamp(row.at)),
+            reason: row.reason,
+        }),
+        action: row.action,
+        changed_fields: row.changed_fields,
+        before_json: row.before_json.map(|v| v.to_string()).unwrap_or_default(),
+        after_json: row.after_json.map(|v| v.to_string()).unwrap_or_default(),
+    }
+}
+
+/// One unmasked read, as the log of such reads shows it.
+pub fn sensitive_read(row: SensitiveReadRow) -> pb::SensitiveRead {
+    pb::SensitiveRead {
+        reader: actor(&row.reader_id, &row.reader_name),
+        read_time: Some(timestamp(row.at)),
+        resource: row.resource,
+        reason: row.reason,
     }
 }

@@ -1,9 +1,14 @@
-//! The gRPC surface of the ledger. Every handler does the same four things in
-//! the same order: validate the request (all bad fields at once), authorise
-//! the caller on the resource's subtree, apply the domain rule, store the
-//! change with its history, audit entry and idempotency key in one transaction.
+//! The gRPC surface of the ledger. Each handler is one call into the
+//! runtime's pipeline (`relief_runtime::rpc`): it authenticates, parses the
+//! request into a command or query of [`crate::commands`] (every bad field
+//! at once) and, for a write, claims the `request_id` and runs the act in
+//! one transaction. The acts, in this module's children, authorise on the
+//! resource's subtree, apply the domain's rules, store the change and record
+//! its history and audit entry.
 
 mod convert;
+mod forms;
+mod import;
 mod members;
 mod orgs;
 mod records;
@@ -15,80 +20,69 @@ use futures::Stream;
 use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_proto::ledger::v1::ledger_service_server::LedgerService;
-use relief_runtime::auth::{Caller, Permission, in_subtree};
-use relief_runtime::error::invalid_field;
+use relief_runtime::auth::{Caller, Permission};
+use relief_runtime::error::{Error, Result};
+use relief_runtime::rpc::{Rpc, Work};
+use relief_runtime::scope::listing_roots;
 use tonic::{Request, Response, Status, Streaming};
-use uuid::Uuid;
 
-use crate::error::Error;
+use crate::commands::members::{ByIdNumber, MemberChange, MemberListing, MemberRead, NewMember};
+use crate::commands::orgs::{NewOrg, OrgId, OrgListing, OrgRename};
+use crate::commands::records::{
+    NewRecord, Recognition, RecordAdjustment, RecordListing, RecordRead, RecordRemoval,
+    Verification,
+};
+use crate::commands::reports::{HistoryQuery, SensitiveReadsQuery, StatisticsQuery};
 use crate::pii::Pii;
-use crate::store::Store;
+use crate::store::{Change, Store};
 
 #[derive(Clone)]
 pub struct LedgerApi {
+    rpc: Rpc,
     store: Store,
     pii: Pii,
 }
 
 impl LedgerApi {
-    pub fn new(store: Store, pii: Pii) -> Self {
-        LedgerApi { store, pii }
+    pub fn new(rpc: Rpc, pii: Pii) -> Self {
+        let store = Store::new(rpc.pool().clone());
+        LedgerApi { rpc, store, pii }
+    }
+
+    /// The committee's path: the root of the tree, from configuration.
+    fn committee_path(&self) -> &str {
+        &self.rpc.committee().path
     }
 
     /// The subtree roots a listing covers: the caller's grants for
     /// `permission`, narrowed to the subtree of `org_id` when one is given.
-    async fn listing_roots(
+    async fn roots(
         &self,
         caller: &Caller,
         permission: Permission,
-        org_id: i64,
-        field: &str,
-    ) -> Result<Vec<String>, Status> {
-        let scopes = caller.scopes(permission)?;
-        if org_id == 0 {
-            return Ok(scopes);
-        }
-        if org_id < 0 {
-            return Err(invalid_field(field, "must be a positive organisation id"));
-        }
+        org_id: Option<i64>,
+    ) -> Result<Vec<String>> {
+        let Some(org_id) = org_id else {
+            return listing_roots(caller, permission, None);
+        };
+        // A caller granted nothing learns nothing, not even whether the node exists.
+        caller.scopes(permission)?;
         let org = self
             .store
             .org(org_id)
             .await?
-            .ok_or_else(|| Status::from(Error::NotFound(format!("organisation {org_id}"))))?;
-        let roots = narrow_roots(&scopes, &org.path);
-        if roots.is_empty() {
-            return Err(Status::permission_denied(format!(
-                "{permission:?} is not granted on {}",
-                org.path
-            )));
-        }
-        Ok(roots)
+            .ok_or_else(|| Error::not_found(format!("organisation {org_id}")))?;
+        listing_roots(caller, permission, Some(&org.path))
     }
 }
 
-/// The parts of the caller's `scopes` inside the subtree at `path`: the
-/// subtree itself when a scope covers it, or the scopes nested inside it.
-pub fn narrow_roots(scopes: &[String], path: &str) -> Vec<String> {
-    if scopes.iter().any(|scope| in_subtree(path, scope)) {
-        return vec![path.to_owned()];
-    }
-    scopes
-        .iter()
-        .filter(|scope| in_subtree(scope, path))
-        .cloned()
-        .collect()
-}
-
-pub(crate) fn parse_uuid(field: &str, value: &str) -> Result<Uuid, Status> {
-    Uuid::parse_str(value).map_err(|_| invalid_field(field, "must be a UUID"))
-}
-
-pub(crate) fn parse_etag(field: &str, etag: &str) -> Result<i64, Status> {
-    etag.parse::<i64>()
-        .ok()
-        .filter(|version| *version > 0)
-        .ok_or_else(|| invalid_field(field, "required: the etag from the last read"))
+/// Records a change in the resource's history and in the audit chain,
+/// within the write's transaction.
+async fn record_change(work: &mut Work, change: Change<'_>) -> Result<()> {
+    let actor = work.actor().clone();
+    Store::log_history(work.tx(), &actor, &change).await?;
+    work.audit(change.action, change.resource, &change.audit_view())
+        .await
 }
 
 type FileStream = Pin<Box<dyn Stream<Item = Result<common::FileChunk, Status>> + Send>>;
@@ -99,135 +93,217 @@ impl LedgerService for LedgerApi {
         &self,
         request: Request<pb::CreateOrgRequest>,
     ) -> Result<Response<pb::Org>, Status> {
-        self.create_org_impl(request).await.map(Response::new)
+        self.rpc
+            .write("CreateOrg", request, |caller, command: NewOrg, work| {
+                self.add_org(caller, command, work)
+            })
+            .await
     }
 
     async fn get_org(
         &self,
         request: Request<pb::GetOrgRequest>,
     ) -> Result<Response<pb::Org>, Status> {
-        self.get_org_impl(request).await.map(Response::new)
+        self.rpc
+            .read(request, |caller, query: OrgId| self.org(caller, query))
+            .await
     }
 
     async fn list_orgs(
         &self,
         request: Request<pb::ListOrgsRequest>,
     ) -> Result<Response<pb::ListOrgsResponse>, Status> {
-        self.list_orgs_impl(request).await.map(Response::new)
+        self.rpc
+            .read(request, |caller, query: OrgListing| {
+                self.orgs(caller, query)
+            })
+            .await
     }
 
     async fn update_org(
         &self,
         request: Request<pb::UpdateOrgRequest>,
     ) -> Result<Response<pb::Org>, Status> {
-        self.update_org_impl(request).await.map(Response::new)
+        self.rpc
+            .write("UpdateOrg", request, |caller, command: OrgRename, work| {
+                self.rename_org(caller, command, work)
+            })
+            .await
     }
 
     async fn create_member(
         &self,
         request: Request<pb::CreateMemberRequest>,
     ) -> Result<Response<pb::Member>, Status> {
-        self.create_member_impl(request).await.map(Response::new)
+        self.rpc
+            .write(
+                "CreateMember",
+                request,
+                |caller, command: NewMember, work| self.register(caller, command, work),
+            )
+            .await
     }
 
     async fn get_member(
         &self,
         request: Request<pb::GetMemberRequest>,
     ) -> Result<Response<pb::Member>, Status> {
-        self.get_member_impl(request).await.map(Response::new)
+        self.rpc
+            .read(request, |caller, query: MemberRead| {
+                self.member(caller, query)
+            })
+            .await
     }
 
     async fn find_member_by_id_number(
         &self,
         request: Request<pb::FindMemberByIdNumberRequest>,
     ) -> Result<Response<pb::Member>, Status> {
-        self.find_member_impl(request).await.map(Response::new)
+        self.rpc
+            .read(request, |caller, query: ByIdNumber| {
+                self.member_by_id_number(caller, query)
+            })
+            .await
     }
 
     async fn list_members(
         &self,
         request: Request<pb::ListMembersRequest>,
     ) -> Result<Response<pb::ListMembersResponse>, Status> {
-        self.list_members_impl(request).await.map(Response::new)
+        self.rpc
+            .read(request, |caller, query: MemberListing| {
+                self.members(caller, query)
+            })
+            .await
     }
 
     async fn update_member(
         &self,
         request: Request<pb::UpdateMemberRequest>,
     ) -> Result<Response<pb::Member>, Status> {
-        self.update_member_impl(request).await.map(Response::new)
+        self.rpc
+            .write(
+                "UpdateMember",
+                request,
+                |caller, command: MemberChange, work| self.change_member(caller, command, work),
+            )
+            .await
     }
 
     async fn create_record(
         &self,
         request: Request<pb::CreateRecordRequest>,
     ) -> Result<Response<pb::HardshipRecord>, Status> {
-        self.create_record_impl(request).await.map(Response::new)
+        self.rpc
+            .write(
+                "CreateRecord",
+                request,
+                |caller, command: NewRecord, work| self.add_record(caller, command, work),
+            )
+            .await
     }
 
     async fn get_record(
         &self,
         request: Request<pb::GetRecordRequest>,
     ) -> Result<Response<pb::HardshipRecord>, Status> {
-        self.get_record_impl(request).await.map(Response::new)
+        self.rpc
+            .read(request, |caller, query: RecordRead| {
+                self.record(caller, query)
+            })
+            .await
     }
 
     async fn list_records(
         &self,
         request: Request<pb::ListRecordsRequest>,
     ) -> Result<Response<pb::ListRecordsResponse>, Status> {
-        self.list_records_impl(request).await.map(Response::new)
+        self.rpc
+            .read(request, |caller, query: RecordListing| {
+                self.records(caller, query)
+            })
+            .await
     }
 
     async fn update_record(
         &self,
         request: Request<pb::UpdateRecordRequest>,
     ) -> Result<Response<pb::HardshipRecord>, Status> {
-        self.update_record_impl(request).await.map(Response::new)
+        self.rpc
+            .write(
+                "UpdateRecord",
+                request,
+                |caller, command: RecordAdjustment, work| self.adjust_record(caller, command, work),
+            )
+            .await
     }
 
     async fn remove_record(
         &self,
         request: Request<pb::RemoveRecordRequest>,
     ) -> Result<Response<pb::HardshipRecord>, Status> {
-        self.remove_record_impl(request).await.map(Response::new)
+        self.rpc
+            .write(
+                "RemoveRecord",
+                request,
+                |caller, command: RecordRemoval, work| self.remove(caller, command, work),
+            )
+            .await
     }
 
     async fn recognise_record(
         &self,
         request: Request<pb::RecogniseRecordRequest>,
     ) -> Result<Response<pb::HardshipRecord>, Status> {
-        self.recognise_record_impl(request).await.map(Response::new)
+        self.rpc
+            .write(
+                "RecogniseRecord",
+                request,
+                |caller, command: Recognition, work| self.recognise(caller, command, work),
+            )
+            .await
     }
 
     async fn record_verification(
         &self,
         request: Request<pb::RecordVerificationRequest>,
     ) -> Result<Response<pb::HardshipRecord>, Status> {
-        self.record_verification_impl(request)
+        self.rpc
+            .write(
+                "RecordVerification",
+                request,
+                |caller, command: Verification, work| self.verify(caller, command, work),
+            )
             .await
-            .map(Response::new)
     }
 
     async fn list_history(
         &self,
         request: Request<pb::ListHistoryRequest>,
     ) -> Result<Response<pb::ListHistoryResponse>, Status> {
-        self.list_history_impl(request).await.map(Response::new)
+        self.rpc
+            .read(request, |caller, query: HistoryQuery| {
+                self.history(caller, query)
+            })
+            .await
     }
 
     async fn get_statistics(
         &self,
         request: Request<pb::GetStatisticsRequest>,
     ) -> Result<Response<pb::Statistics>, Status> {
-        self.statistics_impl(request).await.map(Response::new)
+        self.rpc
+            .read(request, |caller, query: StatisticsQuery| {
+                self.statistics(caller, query)
+            })
+            .await
     }
 
     async fn import_members(
         &self,
         request: Request<Streaming<pb::ImportRow>>,
     ) -> Result<Response<pb::ImportMembersResponse>, Status> {
-        self.import_members_impl(request).await.map(Response::new)
+        self.import_rows(request).await
     }
 
     type ExportRegisterStream = FileStream;
@@ -236,7 +312,7 @@ impl LedgerService for LedgerApi {
         &self,
         request: Request<pb::ExportRegisterRequest>,
     ) -> Result<Response<FileStream>, Status> {
-        self.export_register_impl(request).await.map(Response::new)
+        self.register_form(request).await
     }
 
     type ExportNewMembersFormStream = FileStream;
@@ -245,45 +321,31 @@ impl LedgerService for LedgerApi {
         &self,
         request: Request<pb::ExportNewMembersFormRequest>,
     ) -> Result<Response<FileStream>, Status> {
-        self.export_new_members_impl(request)
-            .await
-            .map(Response::new)
+        self.new_members_form(request).await
     }
 
     async fn list_sensitive_reads(
         &self,
         request: Request<pb::ListSensitiveReadsRequest>,
     ) -> Result<Response<pb::ListSensitiveReadsResponse>, Status> {
-        self.list_sensitive_reads_impl(request)
+        self.rpc
+            .read(request, |caller, query: SensitiveReadsQuery| {
+                self.sensitive_reads(caller, query)
+            })
             .await
-            .map(Response::new)
     }
 
     async fn verify_audit_chain(
         &self,
         request: Request<common::VerifyAuditChainRequest>,
     ) -> Result<Response<common::VerifyAuditChainResponse>, Status> {
-        relief_runtime::audit::verify_rpc(self.store.pool(), request).await
+        relief_runtime::audit::verify_in(&self.rpc, request).await
     }
 
     async fn list_audit_entries(
         &self,
         request: Request<common::ListAuditEntriesRequest>,
     ) -> Result<Response<common::ListAuditEntriesResponse>, Status> {
-        relief_runtime::audit::list_rpc(self.store.pool(), request).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn narrowing_keeps_only_what_is_granted() {
-        let scopes = vec!["/1/4/".to_owned(), "/1/9/12/".to_owned()];
-        assert_eq!(narrow_roots(&scopes, "/1/4/7/"), vec!["/1/4/7/"]);
-        assert_eq!(narrow_roots(&scopes, "/1/"), scopes);
-        assert_eq!(narrow_roots(&scopes, "/1/9/"), vec!["/1/9/12/"]);
-        assert!(narrow_roots(&scopes, "/1/5/").is_empty());
+        relief_runtime::audit::list_in(&self.rpc, request).await
     }
 }

@@ -8,8 +8,9 @@ use time::Date;
 
 use crate::domain::id_number::IdNumber;
 
-/// 性别, as written on the forms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// 性别, as written on the forms; stored as `male` / `female`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Sex {
     Male,
     Female,
@@ -20,14 +21,6 @@ impl Sex {
         match self {
             Sex::Male => "male",
             Sex::Female => "female",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "male" => Some(Sex::Male),
-            "female" => Some(Sex::Female),
-            _ => None,
         }
     }
 
@@ -47,13 +40,45 @@ impl Sex {
     }
 }
 
-/// 在职 / 退休 / 下岗 / 其他.
-pub fn employment_chinese(status: pb::EmploymentStatus) -> &'static str {
-    match status {
-        pb::EmploymentStatus::InPost => "在职",
-        pb::EmploymentStatus::Retired => "退休",
-        pb::EmploymentStatus::LaidOff => "下岗",
-        pb::EmploymentStatus::Other | pb::EmploymentStatus::Unspecified => "其他",
+/// 在职 / 退休 / 下岗 / 其他 — stored as the number the API gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[repr(i32)]
+pub enum Employment {
+    InPost = 1,
+    Retired = 2,
+    LaidOff = 3,
+    Other = 4,
+}
+
+impl Employment {
+    /// `None` for an unknown or unspecified status.
+    pub fn from_proto(status: i32) -> Option<Self> {
+        match pb::EmploymentStatus::try_from(status).ok()? {
+            pb::EmploymentStatus::InPost => Some(Employment::InPost),
+            pb::EmploymentStatus::Retired => Some(Employment::Retired),
+            pb::EmploymentStatus::LaidOff => Some(Employment::LaidOff),
+            pb::EmploymentStatus::Other => Some(Employment::Other),
+            pb::EmploymentStatus::Unspecified => None,
+        }
+    }
+
+    pub fn to_proto(self) -> pb::EmploymentStatus {
+        match self {
+            Employment::InPost => pb::EmploymentStatus::InPost,
+            Employment::Retired => pb::EmploymentStatus::Retired,
+            Employment::LaidOff => pb::EmploymentStatus::LaidOff,
+            Employment::Other => pb::EmploymentStatus::Other,
+        }
+    }
+
+    /// 在职 / 退休 / 下岗 / 其他, for the forms.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Employment::InPost => "在职",
+            Employment::Retired => "退休",
+            Employment::LaidOff => "下岗",
+            Employment::Other => "其他",
+        }
     }
 }
 
@@ -122,7 +147,7 @@ pub struct MemberDraft {
     pub id_number: IdNumber,
     pub party_join_date: Date,
     pub work_unit: String,
-    pub employment: pb::EmploymentStatus,
+    pub employment: Employment,
     pub address: String,
     pub receives_dibao: bool,
     pub receives_special_care: bool,
@@ -230,13 +255,41 @@ pub fn validate_family(
     (public, private)
 }
 
-/// Checks the sensitive block into `sealed` (keeping its ID number and phone).
+/// The member's own sensitive facts (health, income, bank), as checked.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Sensitive {
+    pub health_status: String,
+    pub disability: String,
+    pub own_annual_income_fen: i64,
+    pub income_source: String,
+    pub bank_name: String,
+    pub bank_account: String,
+}
+
+impl SealedFacts {
+    /// Replaces the member's own sensitive facts (ID number, phone and
+    /// family stay).
+    pub fn set_sensitive(&mut self, sensitive: Sensitive) {
+        self.health_status = sensitive.health_status;
+        self.disability = sensitive.disability;
+        self.own_annual_income_fen = sensitive.own_annual_income_fen;
+        self.income_source = sensitive.income_source;
+        self.bank_name = sensitive.bank_name;
+        self.bank_account = sensitive.bank_account;
+    }
+}
+
+/// Whether someone born on `birth` was 18 or older (by year) when joining.
+pub fn joined_as_adult(birth: Date, joined: Date) -> bool {
+    joined.year() - birth.year() >= 18
+}
+
+/// Checks the sensitive block; `prefix` is e.g. `member.sensitive`.
 pub fn validate_sensitive(
     violations: &mut FieldViolations,
     prefix: &str,
     sensitive: &pb::SensitiveInfo,
-    sealed: &mut SealedFacts,
-) {
+) -> Sensitive {
     let field = |name: &str| format!("{prefix}.{name}");
     check_text(
         violations,
@@ -283,12 +336,14 @@ pub fn validate_sensitive(
         .as_ref()
         .map_or(0, |money| money.fen);
     check_income(violations, &field("own_annual_income.fen"), income);
-    sealed.health_status = sensitive.health_status.trim().to_owned();
-    sealed.disability = sensitive.disability.trim().to_owned();
-    sealed.own_annual_income_fen = income;
-    sealed.income_source = sensitive.income_source.trim().to_owned();
-    sealed.bank_name = sensitive.bank_name.trim().to_owned();
-    sealed.bank_account = sensitive.bank_account.trim().to_owned();
+    Sensitive {
+        health_status: sensitive.health_status.trim().to_owned(),
+        disability: sensitive.disability.trim().to_owned(),
+        own_annual_income_fen: income,
+        income_source: sensitive.income_source.trim().to_owned(),
+        bank_name: sensitive.bank_name.trim().to_owned(),
+        bank_account: sensitive.bank_account.trim().to_owned(),
+    }
 }
 
 /// Checks a member for registration. Field paths start with `member.`.
@@ -347,15 +402,14 @@ pub fn validate_new_member(
         (Some(joined), _) if joined > today => {
             violations.add("member.party_join_date", "is in the future")
         }
-        (Some(joined), Some(id)) if joined.year() - id.birth_date().year() < 18 => violations.add(
+        (Some(joined), Some(id)) if !joined_as_adult(id.birth_date(), joined) => violations.add(
             "member.party_join_date",
             "the member would have been under 18 when joining",
         ),
         _ => {}
     }
-    let employment = pb::EmploymentStatus::try_from(member.employment_status)
-        .unwrap_or(pb::EmploymentStatus::Unspecified);
-    if employment == pb::EmploymentStatus::Unspecified {
+    let employment = Employment::from_proto(member.employment_status);
+    if employment.is_none() {
         violations.add(
             "member.employment_status",
             "required: in post, retired, laid off or other",
@@ -378,11 +432,20 @@ pub fn validate_new_member(
         ..SealedFacts::default()
     };
     if let Some(sensitive) = &member.sensitive {
-        validate_sensitive(&mut violations, "member.sensitive", sensitive, &mut sealed);
+        sealed.set_sensitive(validate_sensitive(
+            &mut violations,
+            "member.sensitive",
+            sensitive,
+        ));
     }
 
-    match (id_number, party_join_date, violations.is_empty()) {
-        (Some(id_number), Some(party_join_date), true) => {
+    match (
+        id_number,
+        party_join_date,
+        employment,
+        violations.is_empty(),
+    ) {
+        (Some(id_number), Some(party_join_date), Some(employment), true) => {
             sealed.id_number = id_number.as_str().to_owned();
             Ok(MemberDraft {
                 branch_id,

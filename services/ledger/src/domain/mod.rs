@@ -1,8 +1,11 @@
 //! The register's rules, free of I/O: what a valid resident ID number is,
-//! what a member or record may hold, how incomes are derived, what is masked.
+//! what a member, record or verification may hold, how incomes are derived,
+//! what is masked. Categories, statuses and kinds are enums here, stored as
+//! their names and converted to and from the API's enums in one place each.
 
 pub mod id_number;
 pub mod masking;
 pub mod member;
 pub mod org;
 pub mod record;
+pub mod verification;

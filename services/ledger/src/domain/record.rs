@@ -1,5 +1,5 @@
-//! 台账记录 — a register row: a member's hardship, its household income, its
-//! status over time and its yearly verifications (年度核查).
+//! 台账记录 — a register row: a member's hardship, its household income and
+//! its status over time. Its yearly verifications are in [`super::verification`].
 
 use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
@@ -8,74 +8,143 @@ use time::Date;
 
 use crate::domain::member::MAX_INCOME_FEN;
 
-/// 困难类别 (measures §2.1), as stored.
-pub fn category_str(category: common::HardshipCategory) -> Option<&'static str> {
-    Some(match category {
-        common::HardshipCategory::MinimumLivingGuarantee => "minimum_living_guarantee",
-        common::HardshipCategory::MajorDisaster => "major_disaster",
-        common::HardshipCategory::MajorAccident => "major_accident",
-        common::HardshipCategory::MajorIllness => "major_illness",
-        common::HardshipCategory::Other => "other",
-        common::HardshipCategory::Unspecified => return None,
-    })
+/// 困难类别 (measures §2.1); stored as its snake-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum HardshipCategory {
+    MinimumLivingGuarantee,
+    MajorDisaster,
+    MajorAccident,
+    MajorIllness,
+    Other,
 }
 
-pub fn category_parse(text: &str) -> common::HardshipCategory {
-    match text {
-        "minimum_living_guarantee" => common::HardshipCategory::MinimumLivingGuarantee,
-        "major_disaster" => common::HardshipCategory::MajorDisaster,
-        "major_accident" => common::HardshipCategory::MajorAccident,
-        "major_illness" => common::HardshipCategory::MajorIllness,
-        "other" => common::HardshipCategory::Other,
-        _ => common::HardshipCategory::Unspecified,
+impl HardshipCategory {
+    /// `None` for an unknown or unspecified category.
+    pub fn from_proto(category: i32) -> Option<Self> {
+        match common::HardshipCategory::try_from(category).ok()? {
+            common::HardshipCategory::MinimumLivingGuarantee => {
+                Some(HardshipCategory::MinimumLivingGuarantee)
+            }
+            common::HardshipCategory::MajorDisaster => Some(HardshipCategory::MajorDisaster),
+            common::HardshipCategory::MajorAccident => Some(HardshipCategory::MajorAccident),
+            common::HardshipCategory::MajorIllness => Some(HardshipCategory::MajorIllness),
+            common::HardshipCategory::Other => Some(HardshipCategory::Other),
+            common::HardshipCategory::Unspecified => None,
+        }
+    }
+
+    pub fn to_proto(self) -> common::HardshipCategory {
+        match self {
+            HardshipCategory::MinimumLivingGuarantee => {
+                common::HardshipCategory::MinimumLivingGuarantee
+            }
+            HardshipCategory::MajorDisaster => common::HardshipCategory::MajorDisaster,
+            HardshipCategory::MajorAccident => common::HardshipCategory::MajorAccident,
+            HardshipCategory::MajorIllness => common::HardshipCategory::MajorIllness,
+            HardshipCategory::Other => common::HardshipCategory::Other,
+        }
+    }
+
+    /// As stored, and as the history shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HardshipCategory::MinimumLivingGuarantee => "minimum_living_guarantee",
+            HardshipCategory::MajorDisaster => "major_disaster",
+            HardshipCategory::MajorAccident => "major_accident",
+            HardshipCategory::MajorIllness => "major_illness",
+            HardshipCategory::Other => "other",
+        }
+    }
+
+    /// The category as the forms write it.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            HardshipCategory::MinimumLivingGuarantee => "低保",
+            HardshipCategory::MajorDisaster => "重大自然灾害",
+            HardshipCategory::MajorAccident => "重大意外事故",
+            HardshipCategory::MajorIllness => "重大疾病",
+            HardshipCategory::Other => "其他",
+        }
     }
 }
 
-/// The category as the forms write it.
-pub fn category_chinese(category: common::HardshipCategory) -> &'static str {
-    match category {
-        common::HardshipCategory::MinimumLivingGuarantee => "低保",
-        common::HardshipCategory::MajorDisaster => "重大自然灾害",
-        common::HardshipCategory::MajorAccident => "重大意外事故",
-        common::HardshipCategory::MajorIllness => "重大疾病",
-        common::HardshipCategory::Other => "其他",
-        common::HardshipCategory::Unspecified => "",
+/// Whether a row is on the register now; stored as `active` / `removed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// Currently in hardship.
+    Active,
+    /// The hardship ended; the row stays so the help given stays visible.
+    Removed,
+}
+
+impl RecordStatus {
+    /// `None` for an unknown or unspecified status.
+    pub fn from_proto(status: i32) -> Option<Self> {
+        match pb::RecordStatus::try_from(status).ok()? {
+            pb::RecordStatus::Active => Some(RecordStatus::Active),
+            pb::RecordStatus::Removed => Some(RecordStatus::Removed),
+            pb::RecordStatus::Unspecified => None,
+        }
+    }
+
+    pub fn to_proto(self) -> pb::RecordStatus {
+        match self {
+            RecordStatus::Active => pb::RecordStatus::Active,
+            RecordStatus::Removed => pb::RecordStatus::Removed,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordStatus::Active => "active",
+            RecordStatus::Removed => "removed",
+        }
     }
 }
 
-pub fn source_str(kind: pb::RecordSourceKind) -> &'static str {
-    match kind {
-        pb::RecordSourceKind::Application => "application",
-        pb::RecordSourceKind::Campaign => "campaign",
-        pb::RecordSourceKind::Import => "import",
-        pb::RecordSourceKind::Manual | pb::RecordSourceKind::Unspecified => "manual",
+/// Where a register row came from; stored as its snake-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Entered directly by the branch.
+    Manual,
+    /// An approved relief application (workflow service).
+    Application,
+    /// The yearly verification campaign.
+    Campaign,
+    /// A bulk import of an existing paper register.
+    Import,
+}
+
+impl SourceKind {
+    /// Unspecified (or unknown) means entered by hand.
+    pub fn from_proto(kind: i32) -> Self {
+        match pb::RecordSourceKind::try_from(kind) {
+            Ok(pb::RecordSourceKind::Application) => SourceKind::Application,
+            Ok(pb::RecordSourceKind::Campaign) => SourceKind::Campaign,
+            Ok(pb::RecordSourceKind::Import) => SourceKind::Import,
+            _ => SourceKind::Manual,
+        }
     }
-}
 
-pub fn source_parse(text: &str) -> pb::RecordSourceKind {
-    match text {
-        "application" => pb::RecordSourceKind::Application,
-        "campaign" => pb::RecordSourceKind::Campaign,
-        "import" => pb::RecordSourceKind::Import,
-        _ => pb::RecordSourceKind::Manual,
+    pub fn to_proto(self) -> pb::RecordSourceKind {
+        match self {
+            SourceKind::Manual => pb::RecordSourceKind::Manual,
+            SourceKind::Application => pb::RecordSourceKind::Application,
+            SourceKind::Campaign => pb::RecordSourceKind::Campaign,
+            SourceKind::Import => pb::RecordSourceKind::Import,
+        }
     }
-}
 
-pub fn outcome_str(outcome: common::VerificationOutcome) -> Option<&'static str> {
-    Some(match outcome {
-        common::VerificationOutcome::Continue => "continue",
-        common::VerificationOutcome::Adjust => "adjust",
-        common::VerificationOutcome::Remove => "remove",
-        common::VerificationOutcome::Unspecified => return None,
-    })
-}
-
-pub fn outcome_parse(text: &str) -> common::VerificationOutcome {
-    match text {
-        "continue" => common::VerificationOutcome::Continue,
-        "adjust" => common::VerificationOutcome::Adjust,
-        "remove" => common::VerificationOutcome::Remove,
-        _ => common::VerificationOutcome::Unspecified,
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Manual => "manual",
+            SourceKind::Application => "application",
+            SourceKind::Campaign => "campaign",
+            SourceKind::Import => "import",
+        }
     }
 }
 
@@ -96,13 +165,13 @@ pub fn household_income(annual_fen: i64, household_size: i32) -> pb::HouseholdIn
 /// A register row that passed every check.
 #[derive(Debug, Clone)]
 pub struct RecordDraft {
-    pub category: common::HardshipCategory,
+    pub category: HardshipCategory,
     pub cause: String,
     pub description: String,
     pub household_size: i32,
     pub annual_household_income_fen: i64,
     pub since: Date,
-    pub source_kind: pb::RecordSourceKind,
+    pub source_kind: SourceKind,
     pub source_ref: String,
 }
 
@@ -147,9 +216,8 @@ pub fn validate_new_record(
 ) -> Result<RecordDraft, FieldViolations> {
     let mut violations = FieldViolations::new();
     let field = |name: &str| format!("{prefix}{name}");
-    let category = common::HardshipCategory::try_from(request.category)
-        .unwrap_or(common::HardshipCategory::Unspecified);
-    if category == common::HardshipCategory::Unspecified {
+    let category = HardshipCategory::from_proto(request.category);
+    if category.is_none() {
         violations.add(
             field("category"),
             "required: one of the hardship categories of the measures §2.1",
@@ -182,17 +250,16 @@ pub fn validate_new_record(
     if request.source_ref.chars().count() > 100 {
         violations.add(field("source_ref"), "at most 100 characters");
     }
-    let source_kind = pb::RecordSourceKind::try_from(request.source_kind)
-        .unwrap_or(pb::RecordSourceKind::Unspecified);
-    if source_kind == pb::RecordSourceKind::Application && request.source_ref.is_empty() {
+    let source_kind = SourceKind::from_proto(request.source_kind);
+    if source_kind == SourceKind::Application && request.source_ref.is_empty() {
         violations.add(
             field("source_ref"),
             "required for a record from an application: the application id",
         );
     }
-    if !violations.is_empty() {
+    let Some(category) = category.filter(|_| violations.is_empty()) else {
         return Err(violations);
-    }
+    };
     Ok(RecordDraft {
         category,
         cause: request.cause.trim().to_owned(),
@@ -203,125 +270,8 @@ pub fn validate_new_record(
             .as_ref()
             .map_or(0, |money| money.fen),
         since: since.unwrap_or(today),
-        source_kind: if source_kind == pb::RecordSourceKind::Unspecified {
-            pb::RecordSourceKind::Manual
-        } else {
-            source_kind
-        },
+        source_kind,
         source_ref: request.source_ref.trim().to_owned(),
-    })
-}
-
-/// A verification that passed every check.
-#[derive(Debug, Clone)]
-pub struct VerificationDraft {
-    pub year: i32,
-    pub outcome: common::VerificationOutcome,
-    pub findings: String,
-    pub branch_meeting_date: Option<Date>,
-    pub notice_start: Option<Date>,
-    pub notice_end: Option<Date>,
-    pub notice_result: String,
-    pub campaign_id: String,
-}
-
-/// Checks a yearly verification: written findings are required (notice §二:
-/// "形成文字材料"), the notice cannot end before it starts, and an adjustment
-/// must adjust something.
-pub fn validate_verification(
-    request: &pb::RecordVerificationRequest,
-    today: Date,
-) -> Result<VerificationDraft, FieldViolations> {
-    let mut violations = FieldViolations::new();
-    let Some(verification) = request.verification.as_ref() else {
-        violations.add("verification", "required");
-        return Err(violations);
-    };
-    if verification.year < 2000 || verification.year > today.year() + 1 {
-        violations.add(
-            "verification.year",
-            format!("must be between 2000 and {}", today.year() + 1),
-        );
-    }
-    let outcome = common::VerificationOutcome::try_from(verification.outcome)
-        .unwrap_or(common::VerificationOutcome::Unspecified);
-    if outcome == common::VerificationOutcome::Unspecified {
-        violations.add(
-            "verification.outcome",
-            "required: continue, adjust or remove",
-        );
-    }
-    if verification.findings.trim().is_empty() {
-        violations.add(
-            "verification.findings",
-            "required: the branch's written findings on the member's present situation",
-        );
-    } else if verification.findings.chars().count() > 5000 {
-        violations.add("verification.findings", "at most 5000 characters");
-    }
-    let mut date = |field: &str, value: Option<&relief_proto::common::v1::Date>| {
-        if relief_runtime::time::is_unset(value) {
-            return None;
-        }
-        let parsed = relief_runtime::time::from_proto(value);
-        match parsed {
-            None => violations.add(field, "not a real date"),
-            Some(d) if d > today => violations.add(field, "is in the future"),
-            Some(_) => {}
-        }
-        parsed
-    };
-    let branch_meeting_date = date(
-        "verification.branch_meeting_date",
-        verification.branch_meeting_date.as_ref(),
-    );
-    let notice_start = date(
-        "verification.notice_start",
-        verification.notice_start.as_ref(),
-    );
-    let notice_end = date("verification.notice_end", verification.notice_end.as_ref());
-    if let (Some(start), Some(end)) = (notice_start, notice_end)
-        && end < start
-    {
-        violations.add("verification.notice_end", "is before notice_start");
-    }
-    if outcome == common::VerificationOutcome::Adjust {
-        let adjusts = request.adjust_category != 0
-            || request.adjust_household_size != 0
-            || request.adjust_annual_household_income.is_some();
-        if !adjusts {
-            violations.add(
-                "adjust_category",
-                "an ADJUST outcome must change the category, household size or income",
-            );
-        }
-        if request.adjust_household_size != 0 {
-            check_household_size(
-                &mut violations,
-                "adjust_household_size",
-                request.adjust_household_size,
-            );
-        }
-        if request.adjust_annual_household_income.is_some() {
-            check_annual_income(
-                &mut violations,
-                "adjust_annual_household_income",
-                request.adjust_annual_household_income.as_ref(),
-            );
-        }
-    }
-    if !violations.is_empty() {
-        return Err(violations);
-    }
-    Ok(VerificationDraft {
-        year: verification.year,
-        outcome,
-        findings: verification.findings.trim().to_owned(),
-        branch_meeting_date,
-        notice_start,
-        notice_end,
-        notice_result: verification.notice_result.trim().to_owned(),
-        campaign_id: verification.campaign_id.clone(),
     })
 }
 

@@ -1,11 +1,13 @@
 //! Members of the register and their families.
 
+use relief_runtime::error::Result;
+use relief_runtime::scope::subtree_patterns;
 use sqlx::PgConnection;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{Store, subtree_patterns};
-use crate::error::{Error, Result, unique_violation};
+use super::Store;
+use crate::domain::member::{Employment, Sex};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberRow {
@@ -15,12 +17,12 @@ pub struct MemberRow {
     pub org_name: String,
     pub unit_name: String,
     pub name: String,
-    pub sex: String,
+    pub sex: Sex,
     pub birth_date: Date,
     pub id_number_masked: String,
     pub party_join_date: Date,
     pub work_unit: String,
-    pub employment_status: i32,
+    pub employment_status: Employment,
     pub phone_masked: String,
     pub address: String,
     pub receives_dibao: bool,
@@ -44,13 +46,13 @@ pub struct NewMemberRow<'a> {
     pub org_id: i64,
     pub org_path: &'a str,
     pub name: &'a str,
-    pub sex: &'a str,
+    pub sex: Sex,
     pub birth_date: Date,
     pub id_number_hash: &'a str,
     pub id_number_masked: &'a str,
     pub party_join_date: Date,
     pub work_unit: &'a str,
-    pub employment_status: i32,
+    pub employment_status: Employment,
     pub phone_masked: &'a str,
     pub address: &'a str,
     pub receives_dibao: bool,
@@ -60,11 +62,9 @@ pub struct NewMemberRow<'a> {
     pub created_by: &'a str,
 }
 
-/// The message for a second registration of one person.
-pub const DUPLICATE_PERSON: &str =
-    "member.id_number: a member with this ID number is already registered";
-
 impl Store {
+    /// Registers a member; a second registration of one person breaks
+    /// `members_id_number_hash_key` (see [`super::REFUSALS`]).
     pub async fn insert_member(tx: &mut PgConnection, row: NewMemberRow<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO members (member_id, org_id, org_path, name, sex, birth_date, id_number_hash, id_number_masked,
@@ -91,15 +91,16 @@ impl Store {
         .bind(&row.sealed)
         .bind(row.created_by)
         .execute(&mut *tx)
-        .await
-        .map_err(|err| match unique_violation(&err) {
-            Some("members_id_number_hash_key") => Error::AlreadyExists(DUPLICATE_PERSON.to_owned()),
-            _ => Error::Database(err),
-        })?;
+        .await?;
         Ok(())
     }
 
-    pub async fn member(conn: &mut PgConnection, member_id: Uuid) -> Result<Option<MemberRow>> {
+    pub async fn member(&self, member_id: Uuid) -> Result<Option<MemberRow>> {
+        Self::member_in(&mut *self.pool().acquire().await?, member_id).await
+    }
+
+    /// A member, within an open transaction.
+    pub async fn member_in(conn: &mut PgConnection, member_id: Uuid) -> Result<Option<MemberRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {MEMBER_COLUMNS} FROM members m JOIN orgs o ON o.org_id = m.org_id WHERE m.member_id = $1"
         )))

@@ -1,6 +1,7 @@
 //! Every SQL statement of the ledger service, against its own schema only.
 //! Handlers get rows and hand back drafts; no rule is decided here except
-//! what the database itself guarantees (uniqueness, one active record).
+//! what the database itself guarantees (uniqueness, one active record), and
+//! those refusals are named here, once, with their stable reasons.
 
 mod members;
 mod orgs;
@@ -11,20 +12,51 @@ pub use orgs::OrgRow;
 pub use records::{NewRecordRow, RecordFilter, RecordRow, StatisticsRow, VerificationRow};
 
 use relief_proto::common::v1::Actor;
-use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use relief_runtime::config::CommitteeSettings;
+use relief_runtime::error::{ConstraintRefusal, Result};
+use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
+use tonic::Code;
 
-use crate::error::Result;
+/// A second registration of one person (the keyed hash of the ID number is unique).
+pub const DUPLICATE_PERSON: &str = "DUPLICATE_PERSON";
+/// A second active record of one member.
+pub const ALREADY_ON_REGISTER: &str = "ALREADY_ON_REGISTER";
+/// A second verification of one record in one year.
+pub const ALREADY_VERIFIED: &str = "ALREADY_VERIFIED";
+
+/// The constraints whose breach is a rule of the register refusing the
+/// request (a concurrent request may win the race the handler's own checks
+/// cannot see), given to the RPC pipeline.
+pub static REFUSALS: [ConstraintRefusal; 2] = [
+    ConstraintRefusal {
+        constraint: "members_id_number_hash_key",
+        code: Code::AlreadyExists,
+        reason: DUPLICATE_PERSON,
+        message: "member.id_number: a member with this ID number is already registered",
+    },
+    ConstraintRefusal {
+        constraint: "records_one_active_per_member",
+        code: Code::AlreadyExists,
+        reason: ALREADY_ON_REGISTER,
+        message: "member_id: the member already has an active record; adjust it instead",
+    },
+];
+
+/// Whether `err` is the breach of the unique constraint `constraint`.
+fn breaks(err: &sqlx::Error, constraint: &str) -> bool {
+    matches!(err, sqlx::Error::Database(db)
+        if db.is_unique_violation() && db.constraint() == Some(constraint))
+}
 
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
 }
 
-/// One change to record: in the history of the resource and in the audit
-/// chain, within the transaction that made it.
+/// One change, for the history of the resource (the audit chain gets the
+/// same through the pipeline's `Work`).
 pub struct Change<'a> {
-    pub actor: &'a Actor,
     pub action: &'a str,
     pub resource: &'a str,
     pub reason: &'a str,
@@ -32,6 +64,18 @@ pub struct Change<'a> {
     /// Values before and after, sensitive ones already masked.
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+}
+
+impl Change<'_> {
+    /// What the audit chain keeps of the change.
+    pub fn audit_view(&self) -> serde_json::Value {
+        serde_json::json!({
+            "reason": self.reason,
+            "changed_fields": self.changed_fields,
+            "before": self.before,
+            "after": self.after,
+        })
+    }
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -57,11 +101,6 @@ pub struct SensitiveReadRow {
     pub at: OffsetDateTime,
 }
 
-/// `LIKE` patterns for subtree roots (paths hold only digits and slashes).
-pub fn subtree_patterns(roots: &[String]) -> Vec<String> {
-    roots.iter().map(|root| format!("{root}%")).collect()
-}
-
 impl Store {
     pub fn new(pool: PgPool) -> Self {
         Store { pool }
@@ -71,34 +110,26 @@ impl Store {
         &self.pool
     }
 
-    pub async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
-        Ok(self.pool.begin().await?)
-    }
-
-    /// Writes a change into the history and the audit chain.
-    pub async fn log_change(tx: &mut PgConnection, change: Change<'_>) -> Result<()> {
+    /// Writes a change `actor` made into the resource's history.
+    pub async fn log_history(
+        tx: &mut PgConnection,
+        actor: &Actor,
+        change: &Change<'_>,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO history (resource, action, actor_id, actor_name, reason, changed_fields, before_json, after_json)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(change.resource)
         .bind(change.action)
-        .bind(&change.actor.user_id)
-        .bind(&change.actor.display_name)
+        .bind(&actor.user_id)
+        .bind(&actor.display_name)
         .bind(change.reason)
         .bind(&change.changed_fields)
         .bind(&change.before)
         .bind(&change.after)
         .execute(&mut *tx)
         .await?;
-        let audit = serde_json::json!({
-            "reason": change.reason,
-            "changed_fields": change.changed_fields,
-            "before": change.before,
-            "after": change.after,
-        });
-        relief_runtime::audit::append(tx, change.actor, change.action, change.resource, &audit)
-            .await?;
         Ok(())
     }
 
@@ -114,13 +145,15 @@ impl Store {
         .await?)
     }
 
-    /// Records that `reader` saw `resource` unmasked, and why.
+    /// Records, in a transaction of its own, that `reader` saw `resource`
+    /// unmasked and why — in the log of such reads and in the audit chain.
     pub async fn log_sensitive_read(
-        tx: &mut PgConnection,
+        &self,
         reader: &Actor,
         resource: &str,
         reason: &str,
     ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO sensitive_reads (resource, reader_id, reader_name, reason) VALUES ($1, $2, $3, $4)")
             .bind(resource)
             .bind(&reader.user_id)
@@ -129,7 +162,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let audit = serde_json::json!({ "reason": reason });
-        relief_runtime::audit::append(tx, reader, "sensitive.read", resource, &audit).await?;
+        relief_runtime::audit::append(&mut tx, reader, "sensitive.read", resource, &audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -151,44 +185,32 @@ impl Store {
     }
 }
 
-/// The committee root exists from the first start on, as node 1.
-pub async fn ensure_committee(pool: &PgPool, name: &str) -> anyhow::Result<()> {
+/// The committee, root of the tree, exists from the first start on, as the
+/// node configuration names; later nodes are numbered after it.
+pub async fn ensure_committee(pool: &PgPool, committee: &CommitteeSettings) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "INSERT INTO orgs (org_id, parent_id, kind, name, path) VALUES (1, NULL, 'committee', $1, '/1/')
+        "INSERT INTO orgs (org_id, parent_id, kind, name, path) VALUES ($1, NULL, 'committee', $2, $3)
          ON CONFLICT DO NOTHING",
     )
-    .bind(name)
+    .bind(committee.org_id)
+    .bind(&committee.name)
+    .bind(&committee.path)
     .execute(&mut *tx)
     .await?;
+    let (org_id, path): (i64, String) =
+        sqlx::query_as("SELECT org_id, path FROM orgs WHERE kind = 'committee'")
+            .fetch_one(&mut *tx)
+            .await?;
+    anyhow::ensure!(
+        org_id == committee.org_id && path == committee.path,
+        "the register's committee is node {org_id} at {path}, but committee.org_id and committee.path say {} at {}",
+        committee.org_id,
+        committee.path
+    );
     sqlx::query("SELECT setval('orgs_org_id_seq', GREATEST((SELECT max(org_id) FROM orgs), 1))")
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// A proto date for an optional stored date.
-pub fn date_proto(date: Option<time::Date>) -> Option<relief_proto::common::v1::Date> {
-    date.map(relief_runtime::time::to_proto)
-}
-
-pub fn actor(user_id: &str, display_name: &str) -> Option<Actor> {
-    if user_id.is_empty() {
-        None
-    } else {
-        Some(Actor {
-            user_id: user_id.to_owned(),
-            display_name: display_name.to_owned(),
-        })
-    }
-}
-
-/// Reference of an org for other messages.
-pub fn org_ref(org_id: i64, path: &str, name: &str) -> Option<relief_proto::common::v1::OrgRef> {
-    Some(relief_proto::common::v1::OrgRef {
-        org_id,
-        path: path.to_owned(),
-        name: name.to_owned(),
-    })
 }

@@ -1,18 +1,18 @@
 //! Organisation nodes.
 
-use relief_proto::ledger::v1 as pb;
+use relief_runtime::error::Result;
+use relief_runtime::scope::subtree_patterns;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::Store;
-use crate::domain::org::{OrgKind, ROOT_PATH, depth};
-use crate::error::Result;
+use crate::domain::org::OrgKind;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrgRow {
     pub org_id: i64,
     pub parent_id: Option<i64>,
-    pub kind: String,
+    pub kind: OrgKind,
     pub name: String,
     pub unit_name: String,
     pub path: String,
@@ -20,47 +20,20 @@ pub struct OrgRow {
     pub updated_at: OffsetDateTime,
 }
 
-impl OrgRow {
-    pub fn kind(&self) -> OrgKind {
-        OrgKind::parse(&self.kind).unwrap_or(OrgKind::Branch)
-    }
-
-    /// A branch hanging directly under the committee skips the superior review.
-    pub fn directly_under_committee(&self) -> bool {
-        self.kind() == OrgKind::Branch && depth(&self.path) == depth(ROOT_PATH) + 1
-    }
-
-    pub fn to_proto(&self) -> pb::Org {
-        pb::Org {
-            org_id: self.org_id,
-            parent_id: self.parent_id.unwrap_or(0),
-            kind: match self.kind() {
-                OrgKind::Committee => pb::OrgKind::Committee,
-                OrgKind::Superior => pb::OrgKind::Superior,
-                OrgKind::Branch => pb::OrgKind::Branch,
-            } as i32,
-            name: self.name.clone(),
-            unit_name: self.unit_name.clone(),
-            path: self.path.clone(),
-            directly_under_committee: self.directly_under_committee(),
-            etag: self.version.to_string(),
-        }
-    }
-
-    pub fn to_ref(&self) -> Option<relief_proto::common::v1::OrgRef> {
-        super::org_ref(self.org_id, &self.path, &self.name)
-    }
-}
-
 const ORG_COLUMNS: &str = "org_id, parent_id, kind, name, unit_name, path, version, updated_at";
 
 impl Store {
     pub async fn org(&self, org_id: i64) -> Result<Option<OrgRow>> {
+        Self::org_in(&mut *self.pool().acquire().await?, org_id).await
+    }
+
+    /// A node, within an open transaction.
+    pub async fn org_in(conn: &mut PgConnection, org_id: i64) -> Result<Option<OrgRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {ORG_COLUMNS} FROM orgs WHERE org_id = $1"
         )))
         .bind(org_id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *conn)
         .await?)
     }
 
@@ -104,7 +77,7 @@ impl Store {
              RETURNING {ORG_COLUMNS}"
         )))
         .bind(parent.org_id)
-        .bind(kind.as_str())
+        .bind(kind)
         .bind(name)
         .bind(unit_name)
         .bind(&parent.path)
@@ -122,7 +95,7 @@ impl Store {
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<OrgRow>> {
-        let patterns = super::subtree_patterns(parent_paths);
+        let patterns = subtree_patterns(parent_paths);
         let sql = if whole_subtree {
             format!(
                 "SELECT {ORG_COLUMNS} FROM orgs WHERE path LIKE ANY($1) AND org_id > $2 ORDER BY org_id LIMIT $3"

@@ -1,11 +1,14 @@
 //! Hardship records (台账记录), their yearly verifications and statistics.
 
+use relief_runtime::error::{Error, Result};
+use relief_runtime::scope::subtree_patterns;
 use sqlx::PgConnection;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{MemberRow, Store, subtree_patterns};
-use crate::error::{Error, Result, unique_violation};
+use super::{ALREADY_VERIFIED, MemberRow, Store, breaks};
+use crate::domain::record::{HardshipCategory, RecordStatus, SourceKind};
+use crate::domain::verification::VerificationOutcome;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RecordRow {
@@ -15,17 +18,17 @@ pub struct RecordRow {
     pub org_id: i64,
     pub org_path: String,
     pub org_name: String,
-    pub category: String,
+    pub category: HardshipCategory,
     pub cause: String,
     pub description: String,
     pub household_size: i32,
     pub sealed_income: Vec<u8>,
-    pub status: String,
+    pub status: RecordStatus,
     pub recognised: bool,
     pub since: Date,
     pub until: Option<Date>,
     pub removal_reason: String,
-    pub source_kind: String,
+    pub source_kind: SourceKind,
     pub source_ref: String,
     pub created_by_id: String,
     pub created_by_name: String,
@@ -40,7 +43,7 @@ pub struct RecordRow {
 pub struct VerificationRow {
     pub record_id: Uuid,
     pub year: i32,
-    pub outcome: String,
+    pub outcome: VerificationOutcome,
     pub findings: String,
     pub branch_meeting_date: Option<Date>,
     pub notice_start: Option<Date>,
@@ -55,25 +58,26 @@ pub struct VerificationRow {
 pub struct NewRecordRow<'a> {
     pub record_id: Uuid,
     pub member: &'a MemberRow,
-    pub category: &'a str,
+    pub category: HardshipCategory,
     pub cause: &'a str,
     pub description: &'a str,
     pub household_size: i32,
     pub sealed_income: Vec<u8>,
     pub since: Date,
-    pub source_kind: &'a str,
+    pub source_kind: SourceKind,
     pub source_ref: &'a str,
     pub created_by_id: &'a str,
     pub created_by_name: &'a str,
 }
 
-/// What to list; empty strings and zeros mean "any".
+/// What to list; `None` and an empty prefix mean "any".
 #[derive(Debug, Default, Clone)]
 pub struct RecordFilter {
     pub roots: Vec<String>,
-    pub category: String,
-    pub status: String,
-    pub year: i32,
+    pub category: Option<HardshipCategory>,
+    pub status: Option<RecordStatus>,
+    /// On the register at some time during this year.
+    pub year: Option<i32>,
     pub name_prefix: String,
     pub member_id: Option<Uuid>,
 }
@@ -82,7 +86,7 @@ pub struct RecordFilter {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StatisticsRow {
     pub unit_id: i64,
-    pub category: String,
+    pub category: HardshipCategory,
     pub active: i64,
     pub added: i64,
     pub removed: i64,
@@ -95,11 +99,9 @@ const RECORD_COLUMNS: &str = "r.record_id, r.member_id, m.name AS member_name, r
 const RECORD_FROM: &str =
     "records r JOIN members m ON m.member_id = r.member_id JOIN orgs o ON o.org_id = r.org_id";
 
-/// The message for a second active record of one member.
-pub const ALREADY_ON_REGISTER: &str =
-    "member_id: the member already has an active record; adjust it instead";
-
 impl Store {
+    /// Puts a member on the register; a second active record of one member
+    /// breaks `records_one_active_per_member` (see [`super::REFUSALS`]).
     pub async fn insert_record(tx: &mut PgConnection, row: NewRecordRow<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO records (record_id, member_id, org_id, org_path, category, cause, description, household_size,
@@ -121,15 +123,16 @@ impl Store {
         .bind(row.created_by_id)
         .bind(row.created_by_name)
         .execute(&mut *tx)
-        .await
-        .map_err(|err| match unique_violation(&err) {
-            Some("records_one_active_per_member") => Error::AlreadyExists(ALREADY_ON_REGISTER.to_owned()),
-            _ => Error::Database(err),
-        })?;
+        .await?;
         Ok(())
     }
 
-    pub async fn record(conn: &mut PgConnection, record_id: Uuid) -> Result<Option<RecordRow>> {
+    pub async fn record(&self, record_id: Uuid) -> Result<Option<RecordRow>> {
+        Self::record_in(&mut *self.pool().acquire().await?, record_id).await
+    }
+
+    /// A record, within an open transaction.
+    pub async fn record_in(conn: &mut PgConnection, record_id: Uuid) -> Result<Option<RecordRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.record_id = $1"
         )))
@@ -150,9 +153,9 @@ impl Store {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {RECORD_COLUMNS} FROM {RECORD_FROM}
              WHERE r.org_path LIKE ANY($1)
-               AND ($2 = '' OR r.category = $2)
-               AND ($3 = '' OR r.status = $3)
-               AND ($4 = 0 OR (r.since <= make_date($4, 12, 31) AND (r.until IS NULL OR r.until >= make_date($4, 1, 1))))
+               AND ($2::text IS NULL OR r.category = $2)
+               AND ($3::text IS NULL OR r.status = $3)
+               AND ($4::int IS NULL OR (r.since <= make_date($4, 12, 31) AND (r.until IS NULL OR r.until >= make_date($4, 1, 1))))
                AND m.name LIKE $5 || '%'
                AND ($6::uuid IS NULL OR r.member_id = $6)
                AND (r.since, r.record_id) > ($7, $8)
@@ -160,8 +163,8 @@ impl Store {
              LIMIT CASE WHEN $9 = 0 THEN NULL ELSE $9 END"
         )))
         .bind(subtree_patterns(&filter.roots))
-        .bind(&filter.category)
-        .bind(&filter.status)
+        .bind(filter.category)
+        .bind(filter.status)
         .bind(filter.year)
         .bind(filter.name_prefix.replace('%', "\\%").replace('_', "\\_"))
         .bind(filter.member_id)
@@ -196,12 +199,12 @@ impl Store {
         )
         .bind(row.record_id)
         .bind(expected_version)
-        .bind(&row.category)
+        .bind(row.category)
         .bind(&row.cause)
         .bind(&row.description)
         .bind(row.household_size)
         .bind(&row.sealed_income)
-        .bind(&row.status)
+        .bind(row.status)
         .bind(row.recognised)
         .bind(row.until)
         .bind(&row.removal_reason)
@@ -221,7 +224,7 @@ impl Store {
         )
         .bind(row.record_id)
         .bind(row.year)
-        .bind(&row.outcome)
+        .bind(row.outcome)
         .bind(&row.findings)
         .bind(row.branch_meeting_date)
         .bind(row.notice_start)
@@ -232,11 +235,15 @@ impl Store {
         .bind(&row.verified_by_name)
         .execute(&mut *tx)
         .await
-        .map_err(|err| match unique_violation(&err) {
-            Some("verifications_pkey") => {
-                Error::AlreadyExists(format!("verification.year: the record was already verified for {}", row.year))
+        .map_err(|err| {
+            if breaks(&err, "verifications_pkey") {
+                Error::exists(
+                    ALREADY_VERIFIED,
+                    format!("verification.year: the record was already verified for {}", row.year),
+                )
+            } else {
+                Error::Database(err)
             }
-            _ => Error::Database(err),
         })?;
         Ok(())
     }
