@@ -1,6 +1,7 @@
 //! The ledger service (台账), as its users drive it.
 
 mod access;
+mod errors;
 mod history;
 mod import_export;
 mod lifecycle;

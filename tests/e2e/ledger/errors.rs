@@ -1,0 +1,97 @@
+//! How the ledger says no: every bad field of a request at once, with a
+//! machine-readable reason, and a request id bound to the caller who used it.
+
+use relief_proto::ledger::v1 as pb;
+use relief_runtime::auth::Role;
+use relief_runtime::error::{ERROR_DOMAIN, field_violations};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use super::{World, all_members, id_number, member};
+
+#[tokio::test]
+async fn a_request_with_several_bad_fields_learns_every_one_and_why_in_one_answer() {
+    let world = World::new().await;
+    let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
+    let mut bad = member(&world.branch_a, "", &id_number("19580312", 901));
+    bad.id_number.replace_range(17.., "Y");
+    bad.employment_status = 0;
+    bad.phone = "12345".into();
+    let status = staff
+        .create_member(pb::CreateMemberRequest {
+            request_id: "not a valid id: 请求".into(),
+            member: Some(bad),
+        })
+        .await
+        .expect_err("every field is bad");
+
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let info = status.get_details_error_info().expect("an ErrorInfo");
+    assert_eq!(info.reason, "INVALID_FIELDS");
+    assert_eq!(info.domain, ERROR_DOMAIN);
+    assert_eq!(info.domain, "relief-ledger");
+    assert_eq!(
+        info.metadata.get("service").map(String::as_str),
+        Some("ledger")
+    );
+    let mut fields: Vec<String> = field_violations(&status)
+        .into_iter()
+        .map(|(field, description)| {
+            assert!(!description.is_empty(), "{field} says why");
+            field
+        })
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "member.employment_status",
+            "member.id_number",
+            "member.name",
+            "member.phone",
+            "request_id",
+        ],
+        "{status:?}"
+    );
+    assert!(all_members(&world).await.is_empty(), "nothing is written");
+}
+
+#[tokio::test]
+async fn a_request_id_retried_by_another_caller_is_refused_and_acts_nothing() {
+    let world = World::new().await;
+    let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
+    let request = pb::CreateMemberRequest {
+        request_id: "shared-request-id".into(),
+        member: Some(member(
+            &world.branch_a,
+            "王志强",
+            &id_number("19700120", 902),
+        )),
+    };
+    let first = staff
+        .create_member(request.clone())
+        .await
+        .expect("first")
+        .into_inner();
+
+    // The very same request from someone else does not replay the first answer.
+    let status = world
+        .department()
+        .await
+        .create_member(request.clone())
+        .await
+        .expect_err("another caller reusing the id");
+    assert_eq!(status.code(), Code::AlreadyExists, "{status:?}");
+    let info = status.get_details_error_info().expect("an ErrorInfo");
+    assert_eq!(info.reason, "REQUEST_ID_REUSED");
+    assert_eq!(info.domain, "relief-ledger");
+
+    // Its own caller still gets the first answer, and there is one member.
+    let replay = staff
+        .create_member(request)
+        .await
+        .expect("replay")
+        .into_inner();
+    assert_eq!(replay, first);
+    assert_eq!(all_members(&world).await.len(), 1);
+}
