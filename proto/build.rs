@@ -19,11 +19,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out_dir.join("relief_descriptor.bin"),
         prost::Message::encode_to_vec(&descriptors),
     )?;
+    std::fs::write(
+        out_dir.join("idempotent.rs"),
+        idempotent_impls(&descriptors),
+    )?;
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
         .compile_fds(descriptors)?;
     Ok(())
+}
+
+/// `impl Idempotent` for every top-level message with a string `request_id`
+/// field (AIP-155): the API itself says which requests are retried safely, so
+/// a new service's writes need no list kept by hand.
+fn idempotent_impls(descriptors: &prost_types::FileDescriptorSet) -> String {
+    let mut out = String::new();
+    for file in &descriptors.file {
+        let Some(module) = file
+            .package()
+            .strip_prefix("relief.")
+            .map(|rest| rest.replace('.', "::"))
+        else {
+            continue;
+        };
+        for message in &file.message_type {
+            let has_request_id = message.field.iter().any(|field| {
+                field.name() == "request_id"
+                    && field.r#type() == prost_types::field_descriptor_proto::Type::String
+            });
+            if has_request_id {
+                out.push_str(&format!(
+                    "impl crate::Idempotent for crate::{module}::{} {{\n    fn request_id(&self) -> &str {{\n        &self.request_id\n    }}\n}}\n",
+                    message.name()
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn collect_protos(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -8,6 +8,15 @@
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/relief_descriptor.bin"));
 
+/// A mutating request: it carries the idempotency key (`request_id`,
+/// AIP-155) that its retries repeat. Implemented by the build for every
+/// message of the API with a string `request_id` field.
+pub trait Idempotent: prost::Message {
+    fn request_id(&self) -> &str;
+}
+
+include!(concat!(env!("OUT_DIR"), "/idempotent.rs"));
+
 pub mod common {
     pub mod v1 {
         tonic::include_proto!("relief.common.v1");

@@ -23,22 +23,9 @@ use crate::auth::{Caller, caller};
 use crate::error::{ConstraintRefusal, Error, FieldViolations, Result};
 use crate::idempotency::{self, Claim};
 
-/// A mutating request: it carries the idempotency key its retries repeat.
-pub trait Idempotent: Message {
-    fn request_id(&self) -> &str;
-}
-
-/// Implements [`Idempotent`] for request messages with a `request_id` field.
-#[macro_export]
-macro_rules! idempotent {
-    ($($request:ty),+ $(,)?) => {
-        $(impl $crate::rpc::Idempotent for $request {
-            fn request_id(&self) -> &str {
-                &self.request_id
-            }
-        })+
-    };
-}
+/// A mutating request (every API message with a `request_id`; the proto
+/// crate implements it from the descriptors).
+pub use relief_proto::Idempotent;
 
 /// The pipeline of one service: its database, its name (for errors and
 /// logs), the constraints whose breach is a rule's refusal, and the
@@ -286,37 +273,6 @@ impl Work {
 pub struct Done<R> {
     work: Work,
     answer: R,
-}
-
-/// The writes of every service. [`Idempotent`] is the runtime's trait and the
-/// request messages are relief-proto's, so Rust's orphan rule wants the
-/// impls in one of those two crates: each service lists its writes here.
-mod writes {
-    use relief_proto::gateway::v1 as gateway;
-    use relief_proto::ledger::v1 as ledger;
-
-    crate::idempotent!(
-        ledger::CreateOrgRequest,
-        ledger::UpdateOrgRequest,
-        ledger::CreateMemberRequest,
-        ledger::UpdateMemberRequest,
-        ledger::CreateRecordRequest,
-        ledger::UpdateRecordRequest,
-        ledger::RemoveRecordRequest,
-        ledger::RecogniseRecordRequest,
-        ledger::RecordVerificationRequest,
-        ledger::ImportRow,
-    );
-
-    crate::idempotent!(
-        gateway::CreateUserRequest,
-        gateway::UpdateUserRequest,
-        gateway::SetPasswordRequest,
-        gateway::DisableUserRequest,
-        gateway::EnableUserRequest,
-        gateway::CreateRoleBindingRequest,
-        gateway::DeleteRoleBindingRequest,
-    );
 }
 
 #[cfg(test)]
