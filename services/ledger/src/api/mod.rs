@@ -339,13 +339,13 @@ impl LedgerService for LedgerApi {
         &self,
         request: Request<common::VerifyAuditChainRequest>,
     ) -> Result<Response<common::VerifyAuditChainResponse>, Status> {
-        relief_runtime::audit::verify_in(&self.rpc, request).await
+        relief_runtime::audit::verify_chain(&self.rpc, request).await
     }
 
     async fn list_audit_entries(
         &self,
         request: Request<common::ListAuditEntriesRequest>,
     ) -> Result<Response<common::ListAuditEntriesResponse>, Status> {
-        relief_runtime::audit::list_in(&self.rpc, request).await
+        relief_runtime::audit::list_entries(&self.rpc, request).await
     }
 }
