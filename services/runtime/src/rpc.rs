@@ -146,6 +146,31 @@ impl Rpc {
             .map_err(|err| self.status(err))
     }
 
+    /// As [`Rpc::write`], for a command whose parsing needs what only the
+    /// service knows (e.g. its committee, which an organisation named in the
+    /// request must be below): `parse` turns the request into the command,
+    /// naming every bad field.
+    pub async fn write_with<Q, C, R, P, F, Fut>(
+        &self,
+        method: &'static str,
+        request: Request<Q>,
+        parse: P,
+        act: F,
+    ) -> Result<Response<R>, Status>
+    where
+        Q: Idempotent,
+        P: FnOnce(Q) -> Result<C, FieldViolations>,
+        R: Message + Default,
+        F: FnOnce(Caller, C, Work) -> Fut,
+        Fut: Future<Output = Result<Done<R>>>,
+    {
+        let caller = self.caller(&request)?;
+        self.parse_and_write(method, caller, request.into_inner(), parse, act)
+            .await
+            .map(Response::new)
+            .map_err(|err| self.status(err))
+    }
+
     /// One write made of a message rather than a whole RPC — a row of an
     /// import stream, each its own write with its own `request_id` — for a
     /// caller the streaming handler authenticated: as [`Rpc::write`], but
@@ -164,11 +189,32 @@ impl Rpc {
         F: FnOnce(Caller, C, Work) -> Fut,
         Fut: Future<Output = Result<Done<R>>>,
     {
+        self.parse_and_write(method, caller, request, C::try_from, act)
+            .await
+    }
+
+    /// Parses the request (its `request_id`'s violation merged with the
+    /// command's), then runs the write.
+    async fn parse_and_write<Q, C, R, P, F, Fut>(
+        &self,
+        method: &'static str,
+        caller: Caller,
+        request: Q,
+        parse: P,
+        act: F,
+    ) -> Result<R>
+    where
+        Q: Idempotent,
+        P: FnOnce(Q) -> Result<C, FieldViolations>,
+        R: Message + Default,
+        F: FnOnce(Caller, C, Work) -> Fut,
+        Fut: Future<Output = Result<Done<R>>>,
+    {
         let request_id = request.request_id().to_owned();
         let fingerprint = idempotency::fingerprint(method, &caller.user_id, &request);
         let mut violations = FieldViolations::new();
         violations.check_request_id(&request_id);
-        let command = match C::try_from(request) {
+        let command = match parse(request) {
             Ok(command) => Some(command),
             Err(more) => {
                 violations.merge(more);
