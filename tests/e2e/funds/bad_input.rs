@@ -92,6 +92,7 @@ async fn bad_input_names_the_field_and_writes_nothing() {
             &rid(),
             &pb::Allocation {
                 allocation_id: rid(),
+                etag: "1".into(),
                 amount: money(100),
                 ..Default::default()
             },
@@ -114,6 +115,7 @@ async fn bad_input_names_the_field_and_writes_nothing() {
             reason: "x".into(),
             authorised_by: "y".into(),
             authorisation_reference: String::new(),
+            etag: String::new(),
         })
         .await
         .expect_err("unknown posting");

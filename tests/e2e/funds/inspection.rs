@@ -90,6 +90,7 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
             reason: "拨付对象有误".into(),
             authorised_by: "财务负责人 张会计".into(),
             authorisation_reference: "工委会议2026年第5次".into(),
+            etag: mistaken.etag.clone(),
         })
         .await
         .expect("reversal")

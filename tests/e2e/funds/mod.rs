@@ -63,7 +63,10 @@ impl Funds {
     }
 
     async fn client(&self, role: Role, path: &str) -> Client {
-        FundsServiceClient::with_interceptor(channel(self.service.addr).await, Bearer(token(role, path)))
+        FundsServiceClient::with_interceptor(
+            channel(self.service.addr).await,
+            Bearer(token(role, path)),
+        )
     }
 
     async fn finance(&self) -> Client {
@@ -78,7 +81,6 @@ impl Funds {
         self.client(Role::Auditor, "/1/").await
     }
 }
-
 
 fn year() -> i32 {
     relief_runtime::time::today().year()
@@ -178,7 +180,33 @@ fn disbursement_request(
             amount: allocation.amount,
             ..Default::default()
         }),
+        allocation_etag: allocation.etag.clone(),
     }
+}
+
+/// The allocation as it is now (its etag changes with every change of state).
+async fn reread_allocation(client: &mut Client, allocation: &pb::Allocation) -> pb::Allocation {
+    client
+        .get_allocation(pb::GetAllocationRequest {
+            allocation_id: allocation.allocation_id.clone(),
+        })
+        .await
+        .expect("get allocation")
+        .into_inner()
+}
+
+/// The disbursement as it is now.
+async fn reread_disbursement(
+    client: &mut Client,
+    disbursement: &pb::Disbursement,
+) -> pb::Disbursement {
+    client
+        .get_disbursement(pb::GetDisbursementRequest {
+            disbursement_id: disbursement.disbursement_id.clone(),
+        })
+        .await
+        .expect("get disbursement")
+        .into_inner()
 }
 
 async fn pay(client: &mut Client, allocation: &pb::Allocation) -> pb::Disbursement {
@@ -202,6 +230,7 @@ async fn receipt(
             signed_date: Some(today()),
             scan_sha256: SCAN.into(),
             sealed: false,
+            etag: disbursement.etag.clone(),
         })
         .await
         .expect("receipt")

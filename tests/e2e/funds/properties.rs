@@ -144,6 +144,8 @@ async fn run_steps(steps: Vec<Step>) {
                 let Some(target) = pick(&allocations, n) else {
                     continue;
                 };
+                // Paid on a fresh read: a stale etag is refused before any rule.
+                let target = reread_allocation(&mut finance, &target).await;
                 let request = disbursement_request(&rid(), &target);
                 let answer = branch_staff
                     .record_disbursement(request.clone())
@@ -166,6 +168,7 @@ async fn run_steps(steps: Vec<Step>) {
                 let Some(payment) = payments.get(&target.allocation_id) else {
                     continue;
                 };
+                let payment = reread_disbursement(&mut finance, payment).await;
                 let answer = branch_staff
                     .record_receipt(pb::RecordReceiptRequest {
                         request_id: rid(),
@@ -174,6 +177,7 @@ async fn run_steps(steps: Vec<Step>) {
                         signed_date: Some(today()),
                         scan_sha256: SCAN.into(),
                         sealed: false,
+                        etag: payment.etag,
                     })
                     .await;
                 if let Err(status) = &answer {
@@ -184,10 +188,16 @@ async fn run_steps(steps: Vec<Step>) {
                 let Some(target) = pick(&allocations, n) else {
                     continue;
                 };
-                let posting_id = match step {
-                    Step::ReverseAllocation(_) => target.posting_id.clone(),
+                let (posting_id, etag) = match step {
+                    Step::ReverseAllocation(_) => (
+                        target.posting_id.clone(),
+                        reread_allocation(&mut finance, &target).await.etag,
+                    ),
                     _ => match payments.get(&target.allocation_id) {
-                        Some(payment) => payment.posting_id.clone(),
+                        Some(payment) => (
+                            payment.posting_id.clone(),
+                            reread_disbursement(&mut finance, payment).await.etag,
+                        ),
                         None => continue,
                     },
                 };
@@ -198,6 +208,7 @@ async fn run_steps(steps: Vec<Step>) {
                         reason: "更正".into(),
                         authorised_by: "财务负责人".into(),
                         authorisation_reference: String::new(),
+                        etag,
                     })
                     .await;
                 if let Err(status) = &answer {

@@ -106,6 +106,7 @@ async fn the_whole_story_books_a_voucher_and_replays_identically() {
             signed_date: Some(today()),
             scan_sha256: SCAN.into(),
             sealed: false,
+            etag: paid.etag.clone(),
         })
         .await
         .expect_err("only the member signs");
@@ -163,6 +164,14 @@ async fn the_whole_story_books_a_voucher_and_replays_identically() {
         .into_inner()
         .postings;
     assert_eq!(postings.len(), 2);
+    let receipted = finance
+        .get_disbursement(pb::GetDisbursementRequest {
+            disbursement_id: paid.disbursement_id.clone(),
+        })
+        .await
+        .expect("the paid disbursement")
+        .into_inner();
+    assert_ne!(receipted.etag, paid.etag, "the receipt is a change");
     let refused = finance
         .reverse_posting(pb::ReversePostingRequest {
             request_id: rid(),
@@ -170,6 +179,7 @@ async fn the_whole_story_books_a_voucher_and_replays_identically() {
             reason: "错发".into(),
             authorised_by: "财务负责人".into(),
             authorisation_reference: String::new(),
+            etag: receipted.etag.clone(),
         })
         .await
         .expect_err("voucher");

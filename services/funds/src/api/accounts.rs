@@ -136,6 +136,13 @@ impl FundsApi {
             200,
             &mut violations,
         );
+        // Required once the posting is known to belong to an allocation or a
+        // disbursement; well-formed whenever given.
+        let version = if request.etag.is_empty() {
+            None
+        } else {
+            relief_runtime::ids::etag(&request.etag, "etag", &mut violations)
+        };
         relief_runtime::idempotency::check_request_id(&request.request_id)?;
         violations.into_result()?;
         let Some(posting_id) = posting_id else {
@@ -149,6 +156,16 @@ impl FundsApi {
             &[Permission::FundsManage, Permission::FundsAllocate],
             &original.org_path,
         )?;
+        let version = match (original.kind(), version) {
+            (PostingKind::Allocation | PostingKind::Disbursement, None) => {
+                return Err(invalid_field(
+                    "etag",
+                    "required: the etag from the last read of the allocation (or, for a payment, the disbursement) the posting belongs to",
+                )
+                .into());
+            }
+            (_, version) => version,
+        };
 
         let mut tx = self.store.begin().await?;
         if let Claim::Replay(answer) =
@@ -168,19 +185,38 @@ impl FundsApi {
         let target = match original.kind() {
             PostingKind::Budget => ReversalTarget::Budget,
             PostingKind::Reversal => ReversalTarget::Reversal,
-            PostingKind::Allocation => ReversalTarget::Allocation(
-                allocation
-                    .as_ref()
-                    .map_or(AllocationState::Reversed, |a| a.state()),
-            ),
+            PostingKind::Allocation => {
+                if let Some(allocation) = &allocation
+                    && Some(allocation.version) != version
+                {
+                    return Err(Error::EtagMismatch(format!(
+                        "allocation {}",
+                        allocation.allocation_id
+                    )));
+                }
+                ReversalTarget::Allocation(
+                    allocation
+                        .as_ref()
+                        .map_or(AllocationState::Reversed, |a| a.state()),
+                )
+            }
             PostingKind::Disbursement => {
-                let receipted = match original.disbursement_id {
-                    Some(id) => Store::disbursement_in(&mut tx, id)
-                        .await?
-                        .is_some_and(|d| d.receipt_id.is_some()),
-                    None => false,
+                let disbursement = match original.disbursement_id {
+                    Some(id) => Store::disbursement_in(&mut tx, id).await?,
+                    None => None,
                 };
-                ReversalTarget::Disbursement { receipted }
+                // Read under the allocation's lock, taken above.
+                if let Some(disbursement) = &disbursement
+                    && Some(disbursement.version) != version
+                {
+                    return Err(Error::EtagMismatch(format!(
+                        "disbursement {}",
+                        disbursement.disbursement_id
+                    )));
+                }
+                ReversalTarget::Disbursement {
+                    receipted: disbursement.is_some_and(|d| d.receipt_id.is_some()),
+                }
             }
         };
         let effect = plan_reversal(target, original.reversed_by.is_some())

@@ -394,9 +394,13 @@ impl FundsApi {
             "disbursement.amount",
             &mut v,
         );
+        let version =
+            relief_runtime::ids::etag(&request.allocation_etag, "allocation_etag", &mut v);
         relief_runtime::idempotency::check_request_id(&request.request_id)?;
         v.into_result()?;
-        let (Some(allocation_id), Some(paid_date)) = (allocation_id, paid_date) else {
+        let (Some(allocation_id), Some(paid_date), Some(version)) =
+            (allocation_id, paid_date, version)
+        else {
             return Err(
                 invalid_field("disbursement", "allocation_id and paid_date are required").into(),
             );
@@ -415,6 +419,9 @@ impl FundsApi {
         let allocation = Store::lock_allocation(&mut tx, allocation_id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("allocation {allocation_id}")))?;
+        if allocation.version != version {
+            return Err(Error::EtagMismatch(format!("allocation {allocation_id}")));
+        }
         let next_state = allocation
             .state()
             .disburse()
@@ -626,9 +633,11 @@ impl FundsApi {
             signed_date: relief_runtime::time::from_proto(request.signed_date.as_ref()),
         };
         check_fields(&claim, today, &mut v);
+        let version = relief_runtime::ids::etag(&request.etag, "etag", &mut v);
         relief_runtime::idempotency::check_request_id(&request.request_id)?;
         v.into_result()?;
-        let (Some(disbursement_id), Some(signed_date)) = (disbursement_id, claim.signed_date)
+        let (Some(disbursement_id), Some(signed_date), Some(version)) =
+            (disbursement_id, claim.signed_date, version)
         else {
             return Err(invalid_field(
                 "disbursement_id",
@@ -653,6 +662,13 @@ impl FundsApi {
         let disbursement = Store::disbursement_in(&mut tx, disbursement_id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("disbursement {disbursement_id}")))?;
+        // Read under the allocation's lock, which every change of its
+        // disbursements takes first.
+        if disbursement.version != version {
+            return Err(Error::EtagMismatch(format!(
+                "disbursement {disbursement_id}"
+            )));
+        }
         if disbursement.reversed {
             return Err(Error::FailedPrecondition(
                 "the payment was reversed; a receipt belongs to a payment that stands".to_owned(),

@@ -39,6 +39,8 @@ pub struct AllocationRow {
     pub allocated_by_name: String,
     pub allocated_at: OffsetDateTime,
     pub allocated_date: Date,
+    /// Incremented by every change of state; the etag.
+    pub version: i64,
     /// The live disbursement, if any.
     pub disbursement_id: Option<Uuid>,
     pub voucher_number: Option<String>,
@@ -48,7 +50,7 @@ const ALLOCATION_SELECT: &str = "SELECT a.allocation_id, a.seq, a.application_id
         a.meeting_date, a.member_id, a.member_name, a.org_id, a.org_path, a.org_name, a.year, a.relief_type,
         a.hardship_category, a.amount, a.paid, a.standard_amount, a.special_case, a.special_case_reason,
         a.state, a.posting_id, a.allocated_by_id, a.allocated_by_name, a.allocated_at, a.allocated_date,
-        d.disbursement_id, r.voucher_number
+        a.version, d.disbursement_id, r.voucher_number
     FROM allocations a
     LEFT JOIN disbursements d ON d.allocation_id = a.allocation_id AND NOT d.reversed
     LEFT JOIN receipts r ON r.disbursement_id = d.disbursement_id";
@@ -106,6 +108,7 @@ impl AllocationRow {
             voucher_number: self.voucher_number.clone().unwrap_or_default(),
             allocated_by: super::actor(&self.allocated_by_id, &self.allocated_by_name),
             allocate_time: Some(relief_runtime::time::timestamp(self.allocated_at)),
+            etag: relief_runtime::ids::etag_of(self.version),
         }
     }
 }
@@ -193,6 +196,8 @@ pub struct DisbursementRow {
     pub recorded_by_id: String,
     pub recorded_by_name: String,
     pub recorded_at: OffsetDateTime,
+    /// Incremented by the receipt and the reversal; the etag.
+    pub version: i64,
     pub member_id: String,
     pub member_name: String,
     pub org_id: i64,
@@ -212,7 +217,7 @@ pub struct DisbursementRow {
 
 const DISBURSEMENT_SELECT: &str = "SELECT d.disbursement_id, d.seq, d.allocation_id, d.method, d.paid_date, d.paid_by,
         d.amount, d.bank_reference, d.posting_id, d.reversed, d.recorded_by_id, d.recorded_by_name, d.recorded_at,
-        a.member_id, a.member_name, a.org_id, a.org_path, a.org_name, a.year,
+        d.version, a.member_id, a.member_name, a.org_id, a.org_path, a.org_name, a.year,
         r.receipt_id, r.signer_name, r.signed_date, r.scan_sha256, r.sealed, r.voucher_number,
         r.recorded_by_id AS receipt_recorded_by_id, r.recorded_by_name AS receipt_recorded_by_name,
         r.recorded_at AS receipt_recorded_at
@@ -261,6 +266,7 @@ impl DisbursementRow {
             days_without_receipt,
             recorded_by: super::actor(&self.recorded_by_id, &self.recorded_by_name),
             record_time: Some(relief_runtime::time::timestamp(self.recorded_at)),
+            etag: relief_runtime::ids::etag_of(self.version),
         }
     }
 }
@@ -413,14 +419,17 @@ impl Store {
         }
     }
 
-    /// Moves a locked allocation to `state`, with `paid` fen paid.
+    /// Moves a locked allocation to `state`, with `paid` fen paid: a new
+    /// version.
     pub async fn set_allocation_state(
         tx: &mut PgConnection,
         allocation_id: Uuid,
         state: AllocationState,
         paid: Money,
     ) -> Result<()> {
-        sqlx::query("UPDATE allocations SET state = $2, paid = $3 WHERE allocation_id = $1")
+        sqlx::query(
+            "UPDATE allocations SET state = $2, paid = $3, version = version + 1 WHERE allocation_id = $1",
+        )
             .bind(allocation_id)
             .bind(state.as_str())
             .bind(paid.fen())
@@ -494,7 +503,9 @@ impl Store {
         tx: &mut PgConnection,
         disbursement_id: Uuid,
     ) -> Result<()> {
-        sqlx::query("UPDATE disbursements SET reversed = true WHERE disbursement_id = $1")
+        sqlx::query(
+            "UPDATE disbursements SET reversed = true, version = version + 1 WHERE disbursement_id = $1",
+        )
             .bind(disbursement_id)
             .execute(&mut *tx)
             .await?;
@@ -537,7 +548,13 @@ impl Store {
         .await?)
     }
 
+    /// Records a disbursement's receipt: the receipt's row, and a new version
+    /// of the disbursement.
     pub async fn insert_receipt(tx: &mut PgConnection, new: &NewReceipt<'_>) -> Result<ReceiptRow> {
+        sqlx::query("UPDATE disbursements SET version = version + 1 WHERE disbursement_id = $1")
+            .bind(new.disbursement_id)
+            .execute(&mut *tx)
+            .await?;
         Ok(sqlx::query_as(
             "INSERT INTO receipts (receipt_id, disbursement_id, allocation_id, signer_name, signed_date,
                 scan_sha256, sealed, voucher_number, recorded_by_id, recorded_by_name)
