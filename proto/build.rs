@@ -23,6 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out_dir.join("idempotent.rs"),
         idempotent_impls(&descriptors),
     )?;
+    std::fs::write(out_dir.join("paged.rs"), paged_impls(&descriptors))?;
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
@@ -52,6 +53,53 @@ fn idempotent_impls(descriptors: &prost_types::FileDescriptorSet) -> String {
                 out.push_str(&format!(
                     "impl crate::Idempotent for crate::{module}::{} {{\n    fn request_id(&self) -> &str {{\n        &self.request_id\n    }}\n}}\n",
                     message.name()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `impl Paged` for every top-level message with an int32 `page_size` and a
+/// string `page_token` (AIP-158): every listing's page tokens can be bound to
+/// the rest of its request, with no list kept by hand.
+fn paged_impls(descriptors: &prost_types::FileDescriptorSet) -> String {
+    use prost_types::field_descriptor_proto::Type;
+    let mut out = String::new();
+    for file in &descriptors.file {
+        let Some(module) = file
+            .package()
+            .strip_prefix("relief.")
+            .map(|rest| rest.replace('.', "::"))
+        else {
+            continue;
+        };
+        for message in &file.message_type {
+            let has = |name: &str, kind: Type| {
+                message
+                    .field
+                    .iter()
+                    .any(|field| field.name() == name && field.r#type() == kind)
+            };
+            if has("page_size", Type::Int32) && has("page_token", Type::String) {
+                out.push_str(&format!(
+                    "impl crate::Paged for crate::{module}::{name} {{
+    fn page_size(&self) -> i32 {{
+        self.page_size
+    }}
+    fn page_token(&self) -> &str {{
+        &self.page_token
+    }}
+    fn without_page(&self) -> Self {{
+        Self {{
+            page_size: 0,
+            page_token: ::std::string::String::new(),
+            ..::core::clone::Clone::clone(self)
+        }}
+    }}
+}}
+",
+                    name = message.name()
                 ));
             }
         }

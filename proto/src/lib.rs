@@ -17,6 +17,18 @@ pub trait Idempotent: prost::Message {
 
 include!(concat!(env!("OUT_DIR"), "/idempotent.rs"));
 
+/// A listing request (AIP-158): its page fields, and the request without
+/// them, whose fields are its filters. Implemented by the build for every
+/// message of the API with an int32 `page_size` and a string `page_token`.
+pub trait Paged: prost::Message + Sized {
+    fn page_size(&self) -> i32;
+    fn page_token(&self) -> &str;
+    /// The request with `page_size` and `page_token` cleared.
+    fn without_page(&self) -> Self;
+}
+
+include!(concat!(env!("OUT_DIR"), "/paged.rs"));
+
 pub mod common {
     pub mod v1 {
         tonic::include_proto!("relief.common.v1");

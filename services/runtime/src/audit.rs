@@ -18,7 +18,7 @@ use tonic::{Request, Response};
 use crate::auth::{COMMITTEE_PATH, Permission, caller};
 
 use crate::error::internal;
-use crate::pagination::{PageToken, page_size};
+use crate::pagination::Page;
 
 /// Any fixed number: the advisory lock that orders appends within a schema.
 const CHAIN_LOCK: i64 = 0x7265_6c69_6566;
@@ -175,31 +175,28 @@ pub async fn verify(pool: &PgPool) -> Result<VerifyAuditChainResponse, Status> {
 /// A page of the chain, oldest first, optionally for one resource.
 pub async fn list(
     pool: &PgPool,
-    resource: &str,
-    size: i32,
-    token: &str,
+    request: &ListAuditEntriesRequest,
 ) -> Result<ListAuditEntriesResponse, Status> {
-    let limit = page_size(size, "page_size")?;
-    let after = PageToken::decode(token, "page_token")?.map_or(0, |token| token.after_int());
+    let page = Page::<i64>::of("ListAuditEntries", request)?;
+    list_page(pool, &request.resource, page).await
+}
+
+async fn list_page(
+    pool: &PgPool,
+    resource: &str,
+    page: Page<i64>,
+) -> Result<ListAuditEntriesResponse, Status> {
     let rows = sqlx::query(
         "SELECT * FROM audit_chain WHERE seq > $1 AND ($2 = '' OR resource = $2) ORDER BY seq LIMIT $3",
     )
-    .bind(after)
+    .bind(page.after.unwrap_or(0))
     .bind(resource)
-    .bind(limit + 1)
+    .bind(page.fetch())
     .fetch_all(pool)
     .await
     .map_err(|err| crate::error::database("listing the audit chain", &err))?;
     let mut entries: Vec<AuditEntry> = rows.iter().map(|row| entry_from_row(row).0).collect();
-    let next_page_token = if entries.len() as i64 > limit {
-        entries.truncate(limit as usize);
-        entries
-            .last()
-            .map(|entry| PageToken::int(entry.seq).encode())
-            .unwrap_or_default()
-    } else {
-        String::new()
-    };
+    let next_page_token = page.next(&mut entries, |entry| entry.seq);
     Ok(ListAuditEntriesResponse {
         entries,
         next_page_token,
@@ -222,15 +219,7 @@ pub async fn list_rpc(
     request: Request<ListAuditEntriesRequest>,
 ) -> Result<Response<ListAuditEntriesResponse>, Status> {
     caller(&request)?.authorize(Permission::AuditRead, COMMITTEE_PATH)?;
-    let request = request.into_inner();
-    list(
-        pool,
-        &request.resource,
-        request.page_size,
-        &request.page_token,
-    )
-    .await
-    .map(Response::new)
+    list(pool, request.get_ref()).await.map(Response::new)
 }
 
 /// `VerifyAuditChain` asks for nothing but the caller's right to read.
@@ -244,14 +233,22 @@ impl TryFrom<VerifyAuditChainRequest> for WholeChain {
     }
 }
 
-/// A page of `ListAuditEntries`, as asked (paging is checked when read).
-pub struct EntriesPage(ListAuditEntriesRequest);
+/// A page of `ListAuditEntries`: the resource, and the page.
+pub struct EntriesPage {
+    resource: String,
+    page: Page<i64>,
+}
 
 impl TryFrom<ListAuditEntriesRequest> for EntriesPage {
     type Error = crate::error::FieldViolations;
 
     fn try_from(request: ListAuditEntriesRequest) -> Result<Self, Self::Error> {
-        Ok(EntriesPage(request))
+        let mut violations = crate::error::FieldViolations::new();
+        let page = Page::parse("ListAuditEntries", &request, &mut violations);
+        violations.then(|| EntriesPage {
+            resource: request.resource,
+            page,
+        })
     }
 }
 
@@ -275,15 +272,12 @@ pub async fn list_entries(
     rpc: &crate::rpc::Rpc,
     request: Request<ListAuditEntriesRequest>,
 ) -> Result<Response<ListAuditEntriesResponse>, Status> {
-    rpc.read(request, |caller, EntriesPage(request)| async move {
-        caller.authorize(Permission::AuditRead, &rpc.committee().path)?;
-        Ok(list(
-            rpc.pool(),
-            &request.resource,
-            request.page_size,
-            &request.page_token,
-        )
-        .await?)
-    })
+    rpc.read(
+        request,
+        |caller, EntriesPage { resource, page }| async move {
+            caller.authorize(Permission::AuditRead, &rpc.committee().path)?;
+            Ok(list_page(rpc.pool(), &resource, page).await?)
+        },
+    )
     .await
 }

@@ -5,7 +5,7 @@ use relief_proto::funds::v1 as pb;
 use relief_runtime::auth::{Permission, caller};
 use relief_runtime::error::{FieldViolations, invalid_field};
 use relief_runtime::idempotency::{self, Claim};
-use relief_runtime::pagination::{PageToken, page_size};
+use relief_runtime::pagination::Page;
 use tonic::Request;
 use uuid::Uuid;
 
@@ -41,9 +41,7 @@ impl FundsApi {
         let request = request.get_ref();
         let kind = pb::AccountKind::try_from(request.kind)
             .map_err(|_| invalid_field("kind", "not an account kind"))?;
-        let limit = page_size(request.page_size, "page_size")?;
-        let after =
-            PageToken::decode(&request.page_token, "page_token")?.map_or(0, |t| t.after_int());
+        let page = Page::<i64>::of("ListAccounts", request)?;
         let roots = self
             .listing_roots(caller, Permission::FundsRead, request.org_id, "org_id")
             .await?;
@@ -54,11 +52,11 @@ impl FundsApi {
                 year: request.year,
                 member_id: request.member_id.clone(),
                 patterns: subtree_patterns(&roots),
-                after_seq: after,
-                limit: limit + 1,
+                after_seq: page.after.unwrap_or(0),
+                limit: page.fetch(),
             })
             .await?;
-        let next_page_token = next_token(&mut rows, limit, |r| r.seq);
+        let next_page_token = page.next(&mut rows, |r| r.seq);
         Ok(pb::ListAccountsResponse {
             accounts: rows.iter().map(|r| r.to_proto()).collect(),
             next_page_token,
@@ -87,9 +85,7 @@ impl FundsApi {
         } else {
             Some(parse_uuid("allocation_id", &request.allocation_id)?)
         };
-        let limit = page_size(request.page_size, "page_size")?;
-        let after =
-            PageToken::decode(&request.page_token, "page_token")?.map_or(0, |t| t.after_int());
+        let page = Page::<i64>::of("ListPostings", request)?;
         let roots = self
             .listing_roots(caller, Permission::FundsRead, request.org_id, "org_id")
             .await?;
@@ -101,11 +97,11 @@ impl FundsApi {
                 kind: PostingKind::from_proto(kind),
                 year: request.year,
                 patterns: subtree_patterns(&roots),
-                after_seq: after,
-                limit: limit + 1,
+                after_seq: page.after.unwrap_or(0),
+                limit: page.fetch(),
             })
             .await?;
-        let next_page_token = next_token(&mut rows, limit, |r| r.seq);
+        let next_page_token = page.next(&mut rows, |r| r.seq);
         Ok(pb::ListPostingsResponse {
             postings: rows.iter().map(|r| r.to_proto()).collect(),
             next_page_token,
@@ -313,18 +309,5 @@ impl FundsApi {
         idempotency::complete(&mut tx, &request.request_id, &answer).await?;
         tx.commit().await?;
         Ok(answer)
-    }
-}
-
-/// Cuts the extra row fetched to learn whether another page follows, and
-/// returns the token of that page.
-pub(super) fn next_token<T>(rows: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> i64) -> String {
-    if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|row| PageToken::int(key(row)).encode())
-            .unwrap_or_default()
-    } else {
-        String::new()
     }
 }

@@ -5,7 +5,7 @@ use relief_proto::funds::v1 as pb;
 use relief_runtime::auth::{Permission, caller};
 use relief_runtime::error::FieldViolations;
 use relief_runtime::idempotency::{self, Claim};
-use relief_runtime::pagination::{PageToken, page_size};
+use relief_runtime::pagination::Page;
 use sqlx::PgConnection;
 use tonic::Request;
 use uuid::Uuid;
@@ -375,21 +375,17 @@ impl FundsApi {
         let caller = caller(&request)?;
         caller.scopes(Permission::FundsRead)?;
         let request = request.get_ref();
-        let limit = page_size(request.page_size, "page_size")?;
-        let after =
-            PageToken::decode(&request.page_token, "page_token")?.map_or(0, |t| t.after_int());
+        let page = Page::<i64>::of("ListReliefStandards", request)?;
         let mut rows = self
             .store
-            .list_standards(request.year, request.relief_type, after, limit + 1)
+            .list_standards(
+                request.year,
+                request.relief_type,
+                page.after.unwrap_or(0),
+                page.fetch(),
+            )
             .await?;
-        let next_page_token = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|r| PageToken::int(r.sort_key()).encode())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token = page.next(&mut rows, |r| r.sort_key());
         Ok(pb::ListReliefStandardsResponse {
             standards: rows.iter().map(|r| r.to_proto()).collect(),
             next_page_token,

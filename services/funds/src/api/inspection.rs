@@ -8,11 +8,10 @@ use relief_proto::funds::v1 as pb;
 use relief_runtime::auth::{Permission, caller};
 use relief_runtime::error::{FieldViolations, invalid_field};
 use relief_runtime::idempotency::{self, Claim};
-use relief_runtime::pagination::{PageToken, page_size};
+use relief_runtime::pagination::Page;
 use tonic::Request;
 use uuid::Uuid;
 
-use super::accounts::next_token;
 use super::{FileStream, FundsApi, check_year, parse_uuid};
 use crate::domain::allocation::{HardshipCategory, ReliefType};
 use crate::domain::inspection::{DEFAULT_LIMIT_DAYS, Limits, inspect};
@@ -194,17 +193,20 @@ impl FundsApi {
     ) -> Result<pb::ListInspectionReportsResponse> {
         let caller = caller(&request)?;
         let request = request.get_ref();
-        let limit = page_size(request.page_size, "page_size")?;
-        let before =
-            PageToken::decode(&request.page_token, "page_token")?.map_or(0, |t| t.after_int());
+        let page = Page::<i64>::of("ListInspectionReports", request)?;
         let roots = self
             .listing_roots(caller, Permission::Inspect, request.org_id, "org_id")
             .await?;
         let mut rows = self
             .store
-            .list_reports(request.year, &subtree_patterns(&roots), before, limit + 1)
+            .list_reports(
+                request.year,
+                &subtree_patterns(&roots),
+                page.after.unwrap_or(0),
+                page.fetch(),
+            )
             .await?;
-        let next_page_token = next_token(&mut rows, limit, |r| r.seq);
+        let next_page_token = page.next(&mut rows, |r| r.seq);
         Ok(pb::ListInspectionReportsResponse {
             reports: rows.iter().map(|r| r.decode()).collect::<Result<_>>()?,
             next_page_token,

@@ -5,11 +5,10 @@ use relief_proto::funds::v1 as pb;
 use relief_runtime::auth::{Permission, caller};
 use relief_runtime::error::{FieldViolations, invalid_field};
 use relief_runtime::idempotency::{self, Claim};
-use relief_runtime::pagination::{PageToken, page_size};
+use relief_runtime::pagination::Page;
 use tonic::Request;
 use uuid::Uuid;
 
-use super::accounts::next_token;
 use super::{
     FundsApi, check_amount, check_optional_text, check_text, check_year, event, parse_uuid,
 };
@@ -315,9 +314,7 @@ impl FundsApi {
         if request.relief_type != 0 && ReliefType::from_i32(request.relief_type).is_none() {
             return Err(invalid_field("relief_type", "not a relief type").into());
         }
-        let limit = page_size(request.page_size, "page_size")?;
-        let before =
-            PageToken::decode(&request.page_token, "page_token")?.map_or(0, |t| t.after_int());
+        let page = Page::<i64>::of("ListAllocations", request)?;
         let roots = self
             .listing_roots(caller, Permission::FundsRead, request.org_id, "org_id")
             .await?;
@@ -330,11 +327,11 @@ impl FundsApi {
                 state: AllocationState::from_proto(state),
                 relief_type: request.relief_type,
                 application_id: request.application_id.clone(),
-                before_seq: before,
-                limit: limit + 1,
+                before_seq: page.after.unwrap_or(0),
+                limit: page.fetch(),
             })
             .await?;
-        let next_page_token = next_token(&mut rows, limit, |r| r.seq);
+        let next_page_token = page.next(&mut rows, |r| r.seq);
         Ok(pb::ListAllocationsResponse {
             allocations: rows.iter().map(|r| r.to_proto()).collect(),
             next_page_token,
@@ -588,9 +585,7 @@ impl FundsApi {
         } else {
             Some(parse_uuid("allocation_id", &request.allocation_id)?)
         };
-        let limit = page_size(request.page_size, "page_size")?;
-        let before =
-            PageToken::decode(&request.page_token, "page_token")?.map_or(0, |t| t.after_int());
+        let page = Page::<i64>::of("ListDisbursements", request)?;
         let roots = self
             .listing_roots(caller, Permission::FundsRead, request.org_id, "org_id")
             .await?;
@@ -602,11 +597,11 @@ impl FundsApi {
                 allocation_id,
                 member_id: request.member_id.clone(),
                 receipt_missing_only: request.receipt_missing_only,
-                before_seq: before,
-                limit: limit + 1,
+                before_seq: page.after.unwrap_or(0),
+                limit: page.fetch(),
             })
             .await?;
-        let next_page_token = next_token(&mut rows, limit, |r| r.seq);
+        let next_page_token = page.next(&mut rows, |r| r.seq);
         let today = relief_runtime::time::today();
         Ok(pb::ListDisbursementsResponse {
             disbursements: rows.iter().map(|r| r.to_proto(today)).collect(),
