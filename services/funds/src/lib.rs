@@ -2,33 +2,36 @@
 //! §5.3): the yearly budget from party dues, relief standards, allocations to
 //! units' grassroots organisations, payments to members, signed receipts that
 //! make vouchers, the special inspection — as a double-entry ledger whose
-//! postings are never edited — and a transactional outbox relayed to the
-//! notification and workflow services.
+//! postings are never edited — and events for the notification and workflow
+//! services, through the runtime's transactional outbox.
 //!
-//! Reads top-down: [`api`] validates and authorises each RPC, [`domain`]
-//! holds the rules (no I/O), [`store`] holds every SQL statement, [`export`]
-//! writes the .xlsx files, [`relay`] delivers the outbox.
+//! Reads top-down: [`api`] authorises each RPC and asks, [`domain`] parses
+//! requests and holds the rules (no I/O), [`store`] holds every SQL statement,
+//! [`export`] writes the .xlsx files, [`events`] and [`courier`] tell the
+//! other services, [`sweep`] announces overdue receipts.
 
 pub mod api;
+pub mod courier;
 pub mod domain;
-pub mod error;
+pub mod events;
 pub mod export;
-pub mod relay;
 pub mod store;
+pub mod sweep;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
 
-use relief_proto::common::v1::OrgRef;
 use relief_proto::funds::v1::funds_service_server::FundsServiceServer;
-use relief_runtime::auth::{RoleBinding, ServicePrincipal, TokenSigner, TokenVerifier};
+use relief_runtime::app::Foundation;
 use relief_runtime::config::RuntimeSettings;
+use relief_runtime::outbox::Relay;
 use relief_runtime::serve::GrpcService;
-use secrecy::ExposeSecret;
 use serde::Deserialize;
-use tokio::net::TcpListener;
+
+use crate::courier::FundsCourier;
+use crate::domain::refusal::REFUSALS;
+use crate::store::Store;
+use crate::sweep::ReceiptSweep;
 
 /// Embedded defaults of this service, under the runtime's.
 const DEFAULTS: &str = include_str!("../config/defaults.yaml");
@@ -43,43 +46,18 @@ pub const SERVICE_NAME: &str = "relief.funds.v1.FundsService";
 pub struct Settings {
     #[serde(flatten)]
     pub runtime: RuntimeSettings,
+    #[serde(default)]
     pub funds: FundsSettings,
 }
 
+/// What only the funds service is told (`funds.*`). The committee, the
+/// service's principal and the outbox relay's pacing are the runtime's.
 #[derive(Debug, Clone, Deserialize)]
 pub struct FundsSettings {
-    /// The committee, owner of the funds.
-    pub committee: CommitteeSettings,
-    pub principal_kid: String,
-    pub principal_issuer: String,
-    pub principal_roles: Vec<RoleBinding>,
-    pub relay: RelaySettings,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct CommitteeSettings {
-    pub org_id: i64,
-    pub path: String,
-    pub name: String,
-}
-
-impl CommitteeSettings {
-    pub fn org_ref(&self) -> OrgRef {
-        OrgRef {
-            org_id: self.org_id,
-            path: self.path.clone(),
-            name: self.name.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct RelaySettings {
-    pub poll_interval_ms: u64,
-    pub initial_backoff_ms: u64,
-    pub max_backoff_ms: u64,
-    pub batch_size: i64,
+    /// A payment this many days old without a receipt gets a RECEIPT_MISSING
+    /// event (once).
     pub receipt_missing_after_days: i32,
+    /// How often the sweep looks for such payments.
     pub receipt_sweep_interval_ms: u64,
 }
 
@@ -87,25 +65,8 @@ impl Default for FundsSettings {
     /// The embedded defaults (what tests start from).
     fn default() -> Self {
         FundsSettings {
-            committee: CommitteeSettings {
-                org_id: 1,
-                path: "/1/".to_owned(),
-                name: "市直机关工委".to_owned(),
-            },
-            principal_kid: "funds".to_owned(),
-            principal_issuer: "funds".to_owned(),
-            principal_roles: vec![RoleBinding {
-                role: relief_runtime::auth::Role::Department,
-                org_path: "/1/".to_owned(),
-            }],
-            relay: RelaySettings {
-                poll_interval_ms: 1_000,
-                initial_backoff_ms: 1_000,
-                max_backoff_ms: 300_000,
-                batch_size: 50,
-                receipt_missing_after_days: 30,
-                receipt_sweep_interval_ms: 3_600_000,
-            },
+            receipt_missing_after_days: 30,
+            receipt_sweep_interval_ms: 3_600_000,
         }
     }
 }
@@ -118,89 +79,57 @@ impl Settings {
 
 /// A built funds service: migrated, listening, not yet serving.
 pub struct Application {
-    listener: TcpListener,
-    local_addr: SocketAddr,
-    settings: Settings,
-    verifier: Arc<TokenVerifier>,
+    foundation: Foundation,
     api: api::FundsApi,
-    relay: relay::Relay,
+    relay: Relay<FundsCourier>,
+    sweep: ReceiptSweep,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let committee = &settings.funds.committee;
-        anyhow::ensure!(
-            committee.path.starts_with('/') && committee.path.ends_with('/'),
-            "funds.committee.path must be a materialised path like /1/"
+        let foundation = Foundation::build("funds", settings.runtime, &MIGRATOR).await?;
+        let store = Store::new(foundation.pool.clone());
+        let api = api::FundsApi::new(foundation.rpc(&REFUSALS), store.clone());
+        let courier = FundsCourier::new(&foundation.settings.peers, foundation.principal.clone())?;
+        let relay = Relay::new(
+            foundation.pool.clone(),
+            foundation.settings.outbox.clone(),
+            courier,
         );
-        let verifier = Arc::new(TokenVerifier::new(&settings.runtime.auth)?);
-        let principal = match &settings.runtime.auth.service_signing_key {
-            Some(key) => Some(Arc::new(ServicePrincipal::new(
-                "funds",
-                TokenSigner::from_pem(
-                    &settings.funds.principal_kid,
-                    &settings.funds.principal_issuer,
-                    &settings.runtime.auth.audience,
-                    key.expose_secret(),
-                )?,
-                settings.funds.principal_roles.clone(),
-            ))),
-            None => None,
-        };
-        let pool =
-            relief_runtime::db::connect_and_migrate(&settings.runtime.database, &MIGRATOR).await?;
-        relief_runtime::idempotency::spawn_pruning(
-            pool.clone(),
-            Duration::from_secs(settings.runtime.limits.idempotency_retention_days * 86_400),
-        );
-        let store = store::Store::new(pool);
-        let listener = TcpListener::bind((
-            settings.runtime.grpc.host.as_str(),
-            settings.runtime.grpc.port,
-        ))
-        .await?;
-        let local_addr = listener.local_addr()?;
-        let api = api::FundsApi::new(store.clone(), committee.org_ref());
-        let relay = relay::Relay::new(
-            store,
-            settings.funds.relay.clone(),
-            &settings.runtime.peers,
-            principal,
-        )?;
+        let sweep = ReceiptSweep::new(store, settings.funds);
         Ok(Application {
-            listener,
-            local_addr,
-            settings,
-            verifier,
+            foundation,
             api,
             relay,
+            sweep,
         })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.foundation.local_addr()
     }
 
-    /// Serves, and relays the outbox, until `shutdown` completes; then drains
-    /// and returns. The relay stops at once: an event it was delivering stays
-    /// undelivered in the outbox and is delivered again by the next run.
+    /// Serves, relays the outbox and sweeps for overdue receipts until
+    /// `shutdown` completes; then drains and returns. The relay stops at
+    /// once: an event it was delivering stays undelivered in the outbox and
+    /// is delivered again by the next run.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let limits = &self.settings.runtime.limits;
+        let max_bytes = self.foundation.settings.limits.max_message_bytes;
         let server = FundsServiceServer::new(self.api)
-            .max_decoding_message_size(limits.max_message_bytes)
-            .max_encoding_message_size(limits.max_message_bytes);
+            .max_decoding_message_size(max_bytes)
+            .max_encoding_message_size(max_bytes);
         let service = GrpcService {
-            names: vec![SERVICE_NAME],
+            names: vec![SERVICE_NAME.to_owned()],
             routes: tonic::service::Routes::new(server),
         };
         let relay = tokio::spawn(self.relay.run());
-        let served =
-            relief_runtime::serve::serve(self.listener, limits, self.verifier, service, shutdown)
-                .await;
+        let sweep = tokio::spawn(self.sweep.run());
+        let served = self.foundation.serve(service, shutdown).await;
         relay.abort();
+        sweep.abort();
         served
     }
 }

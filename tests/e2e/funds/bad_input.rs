@@ -11,7 +11,7 @@ async fn bad_input_names_the_field_and_writes_nothing() {
     top_up(&mut finance, 100_000).await;
     let postings_before = count(&pool, "postings").await;
     let keys_before = count(&pool, "idempotency_keys").await;
-    let events_before = count(&pool, "outbox").await;
+    let events_before = count(&pool, "event_outbox").await;
 
     for (amount, what) in [
         (0, "zero"),
@@ -168,6 +168,6 @@ async fn bad_input_names_the_field_and_writes_nothing() {
     );
     assert_eq!(count(&pool, "postings").await, postings_mid);
     assert_eq!(count(&pool, "idempotency_keys").await, keys_mid);
-    assert_eq!(count(&pool, "outbox").await, events_before + 1);
+    assert_eq!(count(&pool, "event_outbox").await, events_before + 1);
     check_books(&pool).await;
 }

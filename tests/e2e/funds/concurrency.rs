@@ -114,7 +114,7 @@ async fn snapshot(pool: &sqlx::PgPool) -> Vec<i64> {
         "postings",
         "disbursements",
         "receipts",
-        "outbox",
+        "event_outbox",
         "idempotency_keys",
         "audit_chain",
     ] {

@@ -6,6 +6,7 @@
 mod bad_input;
 mod concurrency;
 mod inspection;
+mod migration;
 mod outbox;
 mod properties;
 mod story;
@@ -24,7 +25,7 @@ use relief_proto::notify::v1 as notify;
 use relief_proto::notify::v1::notification_service_server::{
     NotificationService, NotificationServiceServer,
 };
-use relief_runtime::auth::{Role, TokenVerifier};
+use relief_runtime::auth::{Role, RoleBinding, TokenVerifier};
 use relief_runtime::config::{AuthSettings, TrustedKey};
 use relief_tests::{
     AUDIENCE, Bearer, Spawned, channel, raw_pool, spawn_funds, token, unique_schema,

@@ -156,7 +156,7 @@ impl NotificationService for FakeNotify {
 async fn pending_notify(pool: &sqlx::PgPool) -> (i64, i64) {
     sqlx::query_as(
         "SELECT count(*) FILTER (WHERE delivered_at IS NULL), COALESCE(min(attempts) FILTER (WHERE delivered_at IS NULL), 0)::bigint
-         FROM outbox_deliveries WHERE destination = 'notify'",
+         FROM event_deliveries WHERE destination = 'notify'",
     )
     .fetch_one(pool)
     .await
@@ -188,9 +188,13 @@ async fn outbox_events_survive_a_dead_receiver_and_a_killed_relay() {
             .insert("notify", &format!("http://{receiver_addr}"));
         settings.runtime.peers.timeout_ms = 60_000;
         settings.runtime.auth.service_signing_key = Some(SecretString::from(FUNDS_PRIVATE_KEY));
-        settings.funds.relay.poll_interval_ms = 50;
-        settings.funds.relay.initial_backoff_ms = 50;
-        settings.funds.relay.max_backoff_ms = 200;
+        settings.runtime.auth.principal.roles = vec![RoleBinding {
+            role: Role::Department,
+            org_path: "/1/".into(),
+        }];
+        settings.runtime.outbox.poll_interval_ms = 50;
+        settings.runtime.outbox.initial_backoff_ms = 50;
+        settings.runtime.outbox.max_backoff_ms = 200;
     };
     let funds = Funds::start(&schema, configure).await;
     let pool = raw_pool(&schema).await;
@@ -209,7 +213,7 @@ async fn outbox_events_survive_a_dead_receiver_and_a_killed_relay() {
     // The events were written with the changes, and the receiver is down:
     // they stay, retried, never marked delivered.
     let events: Vec<String> = sqlx::query_scalar(
-        "SELECT o.event_id::text FROM outbox o JOIN outbox_deliveries d USING (event_id)
+        "SELECT o.event_id::text FROM event_outbox o JOIN event_deliveries d USING (event_id)
          WHERE d.destination = 'notify' ORDER BY o.seq",
     )
     .fetch_all(&pool)
@@ -221,7 +225,7 @@ async fn outbox_events_survive_a_dead_receiver_and_a_killed_relay() {
         "allocation and payment tell the notification service"
     );
     assert_eq!(
-        count(&pool, "outbox").await,
+        count(&pool, "event_outbox").await,
         3,
         "budget, allocation, payment"
     );
@@ -231,7 +235,7 @@ async fn outbox_events_survive_a_dead_receiver_and_a_killed_relay() {
     .await;
     assert_eq!(pending_notify(&pool).await.0, 2);
     let error: String = sqlx::query_scalar(
-        "SELECT last_error FROM outbox_deliveries WHERE destination = 'notify' LIMIT 1",
+        "SELECT last_error FROM event_deliveries WHERE destination = 'notify' LIMIT 1",
     )
     .fetch_one(&pool)
     .await

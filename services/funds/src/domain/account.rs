@@ -6,7 +6,9 @@
 
 use relief_proto::funds::v1 as pb;
 
+use super::Unknown;
 use super::money::Money;
+use super::refusal::{self, Refusal};
 
 /// 账户类别.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,6 +97,18 @@ impl AccountKind {
     }
 }
 
+/// As stored (`committee_relief_fund`, …).
+impl TryFrom<String> for AccountKind {
+    type Error = Unknown;
+
+    fn try_from(text: String) -> Result<Self, Unknown> {
+        AccountKind::parse(&text).ok_or(Unknown {
+            what: "account kind",
+            value: text,
+        })
+    }
+}
+
 /// An account's running totals, as locked for a posting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Totals {
@@ -110,6 +124,22 @@ pub enum PostingRefused {
     Shortfall { balance: Money, amount: Money },
     /// The totals would overflow `i64` (never with real amounts).
     Overflow,
+}
+
+impl PostingRefused {
+    /// The refusal, in the words of what the posting was for: `short` names
+    /// the rule a shortfall breaks and says it.
+    pub fn refusal(self, short: impl FnOnce(Money, Money) -> (&'static str, String)) -> Refusal {
+        match self {
+            PostingRefused::Shortfall { balance, amount } => {
+                let (reason, message) = short(balance, amount);
+                Refusal::new(reason, message)
+            }
+            PostingRefused::Overflow => {
+                Refusal::new(refusal::AMOUNT_OUT_OF_RANGE, "the amount is out of range")
+            }
+        }
+    }
 }
 
 impl Totals {
@@ -221,6 +251,18 @@ impl PostingKind {
             PostingKind::Disbursement => "发放",
             PostingKind::Reversal => "冲销",
         }
+    }
+}
+
+/// As stored (`budget`, `allocation`, …).
+impl TryFrom<String> for PostingKind {
+    type Error = Unknown;
+
+    fn try_from(text: String) -> Result<Self, Unknown> {
+        PostingKind::parse(&text).ok_or(Unknown {
+            what: "posting kind",
+            value: text,
+        })
     }
 }
 

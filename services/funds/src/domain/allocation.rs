@@ -2,113 +2,13 @@
 //! member after a committee decision, and how it goes on: paid (发放), then
 //! receipted (签字回执 → 入帐凭证), or reversed (冲销) while still unpaid.
 
-use relief_proto::common::v1 as common;
 use relief_proto::funds::v1 as pb;
+use relief_runtime::error::Error;
+use uuid::Uuid;
 
+use super::Unknown;
 use super::money::Money;
-
-/// 救助慰问方式 (measures §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ReliefType {
-    /// 一次性困难救助.
-    OneTimeRelief,
-    /// 春节走访慰问.
-    SpringFestivalVisit,
-}
-
-impl ReliefType {
-    pub const ALL: [ReliefType; 2] = [ReliefType::OneTimeRelief, ReliefType::SpringFestivalVisit];
-
-    pub fn from_i32(value: i32) -> Option<Self> {
-        match common::ReliefType::try_from(value).ok()? {
-            common::ReliefType::Unspecified => None,
-            common::ReliefType::OneTimeRelief => Some(ReliefType::OneTimeRelief),
-            common::ReliefType::SpringFestivalVisit => Some(ReliefType::SpringFestivalVisit),
-        }
-    }
-
-    pub fn to_i32(self) -> i32 {
-        self.to_proto() as i32
-    }
-
-    pub fn to_proto(self) -> common::ReliefType {
-        match self {
-            ReliefType::OneTimeRelief => common::ReliefType::OneTimeRelief,
-            ReliefType::SpringFestivalVisit => common::ReliefType::SpringFestivalVisit,
-        }
-    }
-
-    pub fn chinese(self) -> &'static str {
-        match self {
-            ReliefType::OneTimeRelief => "一次性困难救助",
-            ReliefType::SpringFestivalVisit => "春节走访慰问",
-        }
-    }
-}
-
-/// 困难类别 (measures §2.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum HardshipCategory {
-    /// 低保.
-    MinimumLivingGuarantee,
-    /// 重大自然灾害.
-    MajorDisaster,
-    /// 重大意外事故.
-    MajorAccident,
-    /// 重大疾病.
-    MajorIllness,
-    /// 其他.
-    Other,
-}
-
-impl HardshipCategory {
-    pub const ALL: [HardshipCategory; 5] = [
-        HardshipCategory::MinimumLivingGuarantee,
-        HardshipCategory::MajorDisaster,
-        HardshipCategory::MajorAccident,
-        HardshipCategory::MajorIllness,
-        HardshipCategory::Other,
-    ];
-
-    pub fn from_i32(value: i32) -> Option<Self> {
-        match common::HardshipCategory::try_from(value).ok()? {
-            common::HardshipCategory::Unspecified => None,
-            common::HardshipCategory::MinimumLivingGuarantee => {
-                Some(HardshipCategory::MinimumLivingGuarantee)
-            }
-            common::HardshipCategory::MajorDisaster => Some(HardshipCategory::MajorDisaster),
-            common::HardshipCategory::MajorAccident => Some(HardshipCategory::MajorAccident),
-            common::HardshipCategory::MajorIllness => Some(HardshipCategory::MajorIllness),
-            common::HardshipCategory::Other => Some(HardshipCategory::Other),
-        }
-    }
-
-    pub fn to_i32(self) -> i32 {
-        self.to_proto() as i32
-    }
-
-    pub fn to_proto(self) -> common::HardshipCategory {
-        match self {
-            HardshipCategory::MinimumLivingGuarantee => {
-                common::HardshipCategory::MinimumLivingGuarantee
-            }
-            HardshipCategory::MajorDisaster => common::HardshipCategory::MajorDisaster,
-            HardshipCategory::MajorAccident => common::HardshipCategory::MajorAccident,
-            HardshipCategory::MajorIllness => common::HardshipCategory::MajorIllness,
-            HardshipCategory::Other => common::HardshipCategory::Other,
-        }
-    }
-
-    pub fn chinese(self) -> &'static str {
-        match self {
-            HardshipCategory::MinimumLivingGuarantee => "低保",
-            HardshipCategory::MajorDisaster => "重大自然灾害",
-            HardshipCategory::MajorAccident => "重大意外事故",
-            HardshipCategory::MajorIllness => "重大疾病",
-            HardshipCategory::Other => "其他",
-        }
-    }
-}
+use super::refusal::{self, Refusal};
 
 /// Where an allocation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -180,27 +80,50 @@ impl AllocationState {
     }
 
     /// The state after paying: only an allocated one can be paid.
-    pub fn disburse(self) -> Result<AllocationState, String> {
-        match self {
-            AllocationState::Allocated => Ok(AllocationState::Disbursed),
-            other => Err(format!(
+    pub fn disburse(self) -> Result<AllocationState, Refusal> {
+        let reason = match self {
+            AllocationState::Allocated => return Ok(AllocationState::Disbursed),
+            AllocationState::Reversed => refusal::ALLOCATION_REVERSED,
+            AllocationState::Disbursed | AllocationState::Receipted => refusal::ALREADY_PAID,
+        };
+        Err(Refusal::new(
+            reason,
+            format!(
                 "the allocation is {} ({}); only an allocation not yet paid can be paid",
-                other.chinese(),
-                other.as_str()
-            )),
-        }
+                self.chinese(),
+                self.as_str()
+            ),
+        ))
     }
 
     /// The state after the receipt: only a paid one gets a receipt.
-    pub fn receipt(self) -> Result<AllocationState, String> {
-        match self {
-            AllocationState::Disbursed => Ok(AllocationState::Receipted),
-            other => Err(format!(
+    pub fn receipt(self) -> Result<AllocationState, Refusal> {
+        let reason = match self {
+            AllocationState::Disbursed => return Ok(AllocationState::Receipted),
+            AllocationState::Allocated => refusal::NOT_PAID,
+            AllocationState::Receipted => refusal::RECEIPT_EXISTS,
+            AllocationState::Reversed => refusal::ALLOCATION_REVERSED,
+        };
+        Err(Refusal::new(
+            reason,
+            format!(
                 "the allocation is {} ({}); a receipt is recorded for a payment without one",
-                other.chinese(),
-                other.as_str()
-            )),
-        }
+                self.chinese(),
+                self.as_str()
+            ),
+        ))
+    }
+}
+
+/// As stored (`allocated`, `disbursed`, …).
+impl TryFrom<String> for AllocationState {
+    type Error = Unknown;
+
+    fn try_from(text: String) -> Result<Self, Unknown> {
+        AllocationState::parse(&text).ok_or(Unknown {
+            what: "allocation state",
+            value: text,
+        })
     }
 }
 
@@ -220,6 +143,10 @@ pub struct AllocationAsk {
 /// Why an allocation is refused although its fields are valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AllocationRefused {
+    /// 每份申请至多一次拨付 — the application has a live allocation.
+    ApplicationAllocated { existing: Uuid },
+    /// No budget, so no fund, for the year.
+    BudgetNotSet { year: i32 },
     /// 年度内不重复救助 — the member had relief this year (measures §3).
     RepeatInYear { earlier: usize },
     /// 超标准 — above the year's standard.
@@ -229,8 +156,25 @@ pub enum AllocationRefused {
 }
 
 impl AllocationRefused {
+    /// The stable reason (`ErrorInfo.reason`).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AllocationRefused::ApplicationAllocated { .. } => refusal::ALLOCATION_EXISTS,
+            AllocationRefused::BudgetNotSet { .. } => refusal::BUDGET_NOT_SET,
+            AllocationRefused::RepeatInYear { .. } => refusal::ONCE_A_YEAR,
+            AllocationRefused::AboveStandard { .. } => refusal::ABOVE_STANDARD,
+            AllocationRefused::FundShort { .. } => refusal::FUND_SHORTFALL,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
+            AllocationRefused::ApplicationAllocated { existing } => format!(
+                "the application already has allocation {existing}; one allocation per application"
+            ),
+            AllocationRefused::BudgetNotSet { year } => {
+                format!("the {year} budget is not set; set it before allocating")
+            }
             AllocationRefused::RepeatInYear { earlier } => format!(
                 "the member already has {earlier} allocation(s) this year; no repeated relief in a year (measures §3) unless the committee records a special case (special_case with special_case_reason)"
             ),
@@ -241,6 +185,59 @@ impl AllocationRefused {
                 "the year's fund holds {balance}, short of {amount}; top up the budget first"
             ),
         }
+    }
+}
+
+/// A one-per-application refusal is a uniqueness rule (`ALREADY_EXISTS`); the
+/// others are the state of the funds (`FAILED_PRECONDITION`).
+impl From<AllocationRefused> for Error {
+    fn from(refused: AllocationRefused) -> Self {
+        match refused {
+            AllocationRefused::ApplicationAllocated { .. } => {
+                Error::exists(refused.reason(), refused.describe())
+            }
+            _ => Error::refused(refused.reason(), refused.describe()),
+        }
+    }
+}
+
+/// What the rules of a new allocation look at, as stored when it is asked
+/// for (read under the member's and year's lock).
+#[derive(Debug, Clone, Copy)]
+pub struct AllocationSituation {
+    /// The application's live allocation, if it has one.
+    pub existing: Option<Uuid>,
+    /// Live allocations the member already has in the year.
+    pub earlier_in_year: usize,
+    /// The year's standard for the type × category, if one is set.
+    pub standard: Option<Money>,
+    /// The year's fund (its account and unallocated balance), once budgeted.
+    pub fund: Option<(Uuid, Money)>,
+}
+
+impl AllocationSituation {
+    /// Whether `amount` may be allocated (a `special_case` recorded by the
+    /// committee or not): the fund's account to allocate from, or why not.
+    pub fn admit(
+        &self,
+        year: i32,
+        amount: Money,
+        special_case: bool,
+    ) -> Result<Uuid, AllocationRefused> {
+        if let Some(existing) = self.existing {
+            return Err(AllocationRefused::ApplicationAllocated { existing });
+        }
+        let Some((fund, fund_balance)) = self.fund else {
+            return Err(AllocationRefused::BudgetNotSet { year });
+        };
+        check_allocation(&AllocationAsk {
+            amount,
+            standard: self.standard,
+            special_case,
+            earlier_in_year: self.earlier_in_year,
+            fund_balance,
+        })?;
+        Ok(fund)
     }
 }
 
@@ -349,6 +346,40 @@ mod tests {
     }
 
     #[test]
+    fn admitted_from_the_fund_or_refused_with_its_reason() {
+        let fund = Uuid::from_u128(7);
+        let situation = AllocationSituation {
+            existing: None,
+            earlier_in_year: 0,
+            standard: None,
+            fund: Some((fund, Money::from_fen(10_000))),
+        };
+        let admit = |situation: AllocationSituation, fen| {
+            situation
+                .admit(2026, Money::from_fen(fen), false)
+                .map_err(|refused| refused.reason())
+        };
+        assert_eq!(admit(situation, 10_000), Ok(fund));
+        assert_eq!(admit(situation, 10_001), Err(refusal::FUND_SHORTFALL));
+        let unbudgeted = AllocationSituation {
+            fund: None,
+            ..situation
+        };
+        assert_eq!(admit(unbudgeted, 1), Err(refusal::BUDGET_NOT_SET));
+        let allocated = AllocationSituation {
+            existing: Some(Uuid::from_u128(1)),
+            earlier_in_year: 1,
+            ..situation
+        };
+        assert_eq!(admit(allocated, 1), Err(refusal::ALLOCATION_EXISTS));
+        let repeat = AllocationSituation {
+            earlier_in_year: 1,
+            ..situation
+        };
+        assert_eq!(admit(repeat, 1), Err(refusal::ONCE_A_YEAR));
+    }
+
+    #[test]
     fn states_move_forward_only() {
         use AllocationState::*;
         assert_eq!(Allocated.disburse(), Ok(Disbursed));
@@ -362,16 +393,5 @@ mod tests {
             assert_eq!(AllocationState::parse(state.as_str()), Some(state));
             assert_eq!(AllocationState::from_proto(state.to_proto()), Some(state));
         }
-        for kind in ReliefType::ALL {
-            assert_eq!(ReliefType::from_i32(kind.to_i32()), Some(kind));
-        }
-        for category in HardshipCategory::ALL {
-            assert_eq!(
-                HardshipCategory::from_i32(category.to_i32()),
-                Some(category)
-            );
-        }
-        assert_eq!(ReliefType::from_i32(0), None);
-        assert_eq!(HardshipCategory::from_i32(9), None);
     }
 }

@@ -12,7 +12,8 @@ use relief_proto::funds::v1 as pb;
 use time::{Date, OffsetDateTime};
 
 use super::account::PostingKind;
-use super::allocation::{AllocationState, HardshipCategory, ReliefType};
+use super::allocation::AllocationState;
+use super::category::{HardshipCategory, ReliefType};
 use super::money::Money;
 use super::year::days_between;
 

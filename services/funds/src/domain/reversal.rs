@@ -3,6 +3,7 @@
 //! and the allocation or payment it belonged to is put back accordingly.
 
 use super::allocation::AllocationState;
+use super::refusal::{self, Refusal};
 
 /// The posting to reverse, with what it belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,25 +33,36 @@ pub enum ReversalEffect {
 pub fn plan_reversal(
     target: ReversalTarget,
     already_reversed: bool,
-) -> Result<ReversalEffect, String> {
+) -> Result<ReversalEffect, Refusal> {
     if already_reversed {
-        return Err("the posting is already reversed".to_owned());
+        return Err(Refusal::new(
+            refusal::ALREADY_REVERSED,
+            "the posting is already reversed",
+        ));
     }
     match target {
-        ReversalTarget::Reversal => {
-            Err("a reversal is not reversed; post the original again instead".to_owned())
-        }
+        ReversalTarget::Reversal => Err(Refusal::new(
+            refusal::REVERSAL_NOT_REVERSIBLE,
+            "a reversal is not reversed; post the original again instead",
+        )),
         ReversalTarget::Budget => Ok(ReversalEffect::Budget),
         ReversalTarget::Allocation(AllocationState::Allocated) => Ok(ReversalEffect::Allocation),
-        ReversalTarget::Allocation(state) => Err(format!(
-            "the allocation is {} ({}); reverse its disbursement first (a receipted one cannot be reversed)",
-            state.chinese(),
-            state.as_str()
+        ReversalTarget::Allocation(state) => Err(Refusal::new(
+            if state == AllocationState::Reversed {
+                refusal::ALLOCATION_REVERSED
+            } else {
+                refusal::ALLOCATION_PAID
+            },
+            format!(
+                "the allocation is {} ({}); reverse its disbursement first (a receipted one cannot be reversed)",
+                state.chinese(),
+                state.as_str()
+            ),
         )),
-        ReversalTarget::Disbursement { receipted: true } => Err(
-            "the payment is receipted and booked as a voucher; a voucher is not reversed"
-                .to_owned(),
-        ),
+        ReversalTarget::Disbursement { receipted: true } => Err(Refusal::new(
+            refusal::VOUCHER_NOT_REVERSIBLE,
+            "the payment is receipted and booked as a voucher; a voucher is not reversed",
+        )),
         ReversalTarget::Disbursement { receipted: false } => Ok(ReversalEffect::Disbursement),
     }
 }

@@ -2,21 +2,25 @@
 //! from one account to another under row locks taken in a fixed order, so
 //! that concurrent postings neither overdraw nor deadlock.
 
-use relief_proto::funds::v1 as pb;
+use relief_proto::common::v1::{Actor, OrgRef};
+use relief_runtime::error::{Error, Result};
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::Store;
 use crate::domain::account::{AccountKind, PostingKind, PostingRefused, Totals};
+use crate::domain::allocation::AllocationState;
+use crate::domain::commands::{AccountListing, PostingListing};
 use crate::domain::money::Money;
-use crate::error::Result;
+use crate::domain::reversal::ReversalEffect;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountRow {
     pub account_id: Uuid,
     pub seq: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: AccountKind,
     pub name: String,
     pub year: i32,
     pub org_id: i64,
@@ -32,13 +36,9 @@ pub struct AccountRow {
 const ACCOUNT_COLUMNS: &str = "account_id, seq, kind, name, year, org_id, org_path, org_name, member_id, member_name, total_in, total_out, created_at";
 
 impl AccountRow {
-    pub fn kind(&self) -> AccountKind {
-        AccountKind::parse(&self.kind).unwrap_or(AccountKind::OrgReliefAccount)
-    }
-
     pub fn totals(&self) -> Totals {
         Totals {
-            kind: self.kind(),
+            kind: self.kind,
             total_in: Money::from_fen(self.total_in),
             total_out: Money::from_fen(self.total_out),
         }
@@ -46,22 +46,6 @@ impl AccountRow {
 
     pub fn balance(&self) -> Money {
         self.totals().balance()
-    }
-
-    pub fn to_proto(&self) -> pb::Account {
-        pb::Account {
-            account_id: self.account_id.to_string(),
-            kind: self.kind().to_proto() as i32,
-            name: self.name.clone(),
-            year: self.year,
-            org: super::org_ref(self.org_id, &self.org_path, &self.org_name),
-            member_id: self.member_id.clone(),
-            member_name: self.member_name.clone(),
-            balance: self.balance().to_proto(),
-            total_in: Money::from_fen(self.total_in).to_proto(),
-            total_out: Money::from_fen(self.total_out).to_proto(),
-            create_time: Some(relief_runtime::time::timestamp(self.created_at)),
-        }
     }
 }
 
@@ -81,7 +65,8 @@ pub struct AccountSpec<'a> {
 pub struct PostingRow {
     pub posting_id: Uuid,
     pub seq: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: PostingKind,
     pub debit_account_id: Uuid,
     pub credit_account_id: Uuid,
     pub amount: i64,
@@ -109,34 +94,15 @@ const POSTING_SELECT: &str = "SELECT p.posting_id, p.seq, p.kind, p.debit_accoun
     FROM postings p LEFT JOIN postings r ON r.reversal_of = p.posting_id";
 
 impl PostingRow {
-    pub fn kind(&self) -> PostingKind {
-        PostingKind::parse(&self.kind).unwrap_or(PostingKind::Reversal)
-    }
-
     pub fn amount(&self) -> Money {
         Money::from_fen(self.amount)
     }
 
-    pub fn to_proto(&self) -> pb::Posting {
-        let id = |id: Option<Uuid>| id.map(|id| id.to_string()).unwrap_or_default();
-        pb::Posting {
-            posting_id: self.posting_id.to_string(),
-            kind: self.kind().to_proto() as i32,
-            debit_account_id: self.debit_account_id.to_string(),
-            credit_account_id: self.credit_account_id.to_string(),
-            amount: self.amount().to_proto(),
-            reason: self.reason.clone(),
-            year: self.year,
-            org: super::org_ref(self.org_id, &self.org_path, &self.org_name),
-            allocation_id: id(self.allocation_id),
-            disbursement_id: id(self.disbursement_id),
-            reversal_of: id(self.reversal_of),
-            reversed_by: id(self.reversed_by),
-            authorised_by: self.authorised_by.clone(),
-            authorisation_reference: self.authorisation_reference.clone(),
-            posted_by: super::actor(&self.posted_by_id, &self.posted_by_name),
-            post_time: Some(relief_runtime::time::timestamp(self.posted_at)),
-            request_id: self.request_id.clone(),
+    pub fn org(&self) -> OrgRef {
+        OrgRef {
+            org_id: self.org_id,
+            path: self.org_path.clone(),
+            name: self.org_name.clone(),
         }
     }
 }
@@ -159,30 +125,8 @@ pub struct NewPosting<'a> {
     pub reversal_of: Option<Uuid>,
     pub authorised_by: &'a str,
     pub authorisation_reference: &'a str,
-    pub posted_by_id: &'a str,
-    pub posted_by_name: &'a str,
+    pub posted_by: &'a Actor,
     pub request_id: &'a str,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct AccountFilter {
-    pub kind: Option<AccountKind>,
-    pub year: i32,
-    pub member_id: String,
-    pub patterns: Vec<String>,
-    pub after_seq: i64,
-    pub limit: i64,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct PostingFilter {
-    pub account_id: Option<Uuid>,
-    pub allocation_id: Option<Uuid>,
-    pub kind: Option<PostingKind>,
-    pub year: i32,
-    pub patterns: Vec<String>,
-    pub after_seq: i64,
-    pub limit: i64,
 }
 
 impl Store {
@@ -255,19 +199,24 @@ impl Store {
         .await?)
     }
 
-    pub async fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<AccountRow>> {
+    /// A page of accounts in the subtrees matching `patterns`, oldest first.
+    pub async fn list_accounts(
+        &self,
+        listing: &AccountListing,
+        patterns: &[String],
+    ) -> Result<Vec<AccountRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts
              WHERE seq > $1 AND org_path LIKE ANY($2)
                AND ($3 = '' OR kind = $3) AND ($4 = 0 OR year = $4) AND ($5 = '' OR member_id = $5)
              ORDER BY seq LIMIT $6"
         )))
-        .bind(filter.after_seq)
-        .bind(&filter.patterns)
-        .bind(filter.kind.map(AccountKind::as_str).unwrap_or_default())
-        .bind(filter.year)
-        .bind(&filter.member_id)
-        .bind(filter.limit)
+        .bind(listing.page.after.unwrap_or(0))
+        .bind(patterns)
+        .bind(listing.kind.map(AccountKind::as_str).unwrap_or_default())
+        .bind(listing.year)
+        .bind(&listing.member_id)
+        .bind(listing.page.fetch())
         .fetch_all(self.pool())
         .await?)
     }
@@ -291,7 +240,7 @@ impl Store {
         .await?;
         let find = |id: Uuid| locked.iter().find(|row| row.account_id == id);
         let (Some(debit), Some(credit)) = (find(posting.debit), find(posting.credit)) else {
-            return Err(crate::error::Error::NotFound("account".to_owned()));
+            return Err(Error::not_found("account"));
         };
         let gave = match credit.totals().give(posting.amount) {
             Ok(totals) => totals,
@@ -330,14 +279,14 @@ impl Store {
         .bind(posting.reversal_of)
         .bind(posting.authorised_by)
         .bind(posting.authorisation_reference)
-        .bind(posting.posted_by_id)
-        .bind(posting.posted_by_name)
+        .bind(&posting.posted_by.user_id)
+        .bind(&posting.posted_by.display_name)
         .bind(posting.request_id)
         .execute(&mut *tx)
         .await?;
         let row = Self::posting_in(tx, posting.posting_id)
             .await?
-            .ok_or_else(|| crate::error::Error::NotFound("posting".to_owned()))?;
+            .ok_or_else(|| Error::not_found("posting"))?;
         Ok(Ok(row))
     }
 
@@ -358,7 +307,12 @@ impl Store {
         Self::posting_in(&mut conn, posting_id).await
     }
 
-    pub async fn list_postings(&self, filter: &PostingFilter) -> Result<Vec<PostingRow>> {
+    /// A page of postings in the subtrees matching `patterns`, oldest first.
+    pub async fn list_postings(
+        &self,
+        listing: &PostingListing,
+        patterns: &[String],
+    ) -> Result<Vec<PostingRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{POSTING_SELECT}
              WHERE p.seq > $1 AND p.org_path LIKE ANY($2)
@@ -367,13 +321,13 @@ impl Store {
                AND ($5 = '' OR p.kind = $5) AND ($6 = 0 OR p.year = $6)
              ORDER BY p.seq LIMIT $7"
         )))
-        .bind(filter.after_seq)
-        .bind(&filter.patterns)
-        .bind(filter.account_id)
-        .bind(filter.allocation_id)
-        .bind(filter.kind.map(PostingKind::as_str).unwrap_or_default())
-        .bind(filter.year)
-        .bind(filter.limit)
+        .bind(listing.page.after.unwrap_or(0))
+        .bind(patterns)
+        .bind(listing.account_id)
+        .bind(listing.allocation_id)
+        .bind(listing.kind.map(PostingKind::as_str).unwrap_or_default())
+        .bind(listing.year)
+        .bind(listing.page.fetch())
         .fetch_all(self.pool())
         .await?)
     }
@@ -386,5 +340,102 @@ impl Store {
         .bind(account_id)
         .fetch_one(&mut *tx)
         .await?)
+    }
+}
+
+/// A posting about to be reversed and what it belongs to, read under the
+/// allocation's row lock: its state, its payment and the posting's own
+/// reversal are seen as they are now.
+#[derive(Debug, Clone)]
+pub struct Reversible {
+    pub posting: PostingRow,
+    pub allocation: Option<super::AllocationRow>,
+    pub disbursement: Option<super::DisbursementRow>,
+}
+
+/// 冲销 — the opposite of `original`, and what it puts back (`effect`).
+#[derive(Debug, Clone)]
+pub struct Reversing<'a> {
+    pub original: &'a PostingRow,
+    pub effect: ReversalEffect,
+    pub reason: &'a str,
+    pub authorised_by: &'a str,
+    pub authorisation_reference: &'a str,
+    pub by: &'a Actor,
+    pub request_id: &'a str,
+}
+
+impl Store {
+    /// Locks the allocation `seen` belongs to, then reads the posting and
+    /// its payment again.
+    pub async fn lock_reversible(tx: &mut PgConnection, seen: &PostingRow) -> Result<Reversible> {
+        let allocation = match seen.allocation_id {
+            Some(id) => Store::lock_allocation(tx, id).await?,
+            None => None,
+        };
+        let posting = Store::posting_in(tx, seen.posting_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("posting {}", seen.posting_id)))?;
+        let disbursement = match posting.disbursement_id {
+            Some(id) => Store::disbursement_in(tx, id).await?,
+            None => None,
+        };
+        Ok(Reversible {
+            posting,
+            allocation,
+            disbursement,
+        })
+    }
+
+    /// Posts the opposite of the original posting and puts back what it
+    /// belonged to: a reversed allocation is REVERSED, a reversed payment's
+    /// allocation is ALLOCATED again. `Ok(Err(_))` when the account the money
+    /// returns from no longer holds it.
+    pub async fn reverse(
+        tx: &mut PgConnection,
+        reversing: &Reversing<'_>,
+    ) -> Result<Result<PostingRow, PostingRefused>> {
+        let original = reversing.original;
+        let reversal = match Store::post(
+            tx,
+            &NewPosting {
+                posting_id: Uuid::new_v4(),
+                kind: PostingKind::Reversal,
+                debit: original.credit_account_id,
+                credit: original.debit_account_id,
+                amount: original.amount(),
+                reason: reversing.reason,
+                year: original.year,
+                org_id: original.org_id,
+                org_path: &original.org_path,
+                org_name: &original.org_name,
+                allocation_id: original.allocation_id,
+                disbursement_id: original.disbursement_id,
+                reversal_of: Some(original.posting_id),
+                authorised_by: reversing.authorised_by,
+                authorisation_reference: reversing.authorisation_reference,
+                posted_by: reversing.by,
+                request_id: reversing.request_id,
+            },
+        )
+        .await?
+        {
+            Ok(reversal) => reversal,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        match (reversing.effect, original.allocation_id) {
+            (ReversalEffect::Allocation, Some(id)) => {
+                Store::set_allocation_state(tx, id, AllocationState::Reversed, Money::ZERO).await?;
+            }
+            (ReversalEffect::Disbursement, Some(id)) => {
+                if let Some(disbursement_id) = original.disbursement_id {
+                    Store::mark_disbursement_reversed(tx, disbursement_id).await?;
+                }
+                Store::set_allocation_state(tx, id, AllocationState::Allocated, Money::ZERO)
+                    .await?;
+            }
+            _ => {}
+        }
+        Ok(Ok(reversal))
     }
 }

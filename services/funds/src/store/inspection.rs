@@ -1,5 +1,5 @@
-//! What the budget summary, the special inspection and the voucher list read,
-//! and the stored inspection reports.
+//! What the special inspection and the voucher list read, and the stored
+//! inspection reports.
 
 use prost::Message;
 use relief_proto::funds::v1 as pb;
@@ -8,19 +8,11 @@ use uuid::Uuid;
 
 use super::Store;
 use crate::domain::account::PostingKind;
-use crate::domain::allocation::{AllocationState, HardshipCategory, ReliefType};
+use crate::domain::allocation::AllocationState;
+use crate::domain::category::{HardshipCategory, ReliefType};
 use crate::domain::inspection::{AllocationFact, PaymentFact, ReversalFact};
 use crate::domain::money::Money;
-use crate::error::Result;
-
-/// Allocated, paid and receipted of one relief type in a year.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TypeSpending {
-    pub relief_type: i32,
-    pub allocated: i64,
-    pub paid: i64,
-    pub receipted: i64,
-}
+use relief_runtime::error::{Error, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct FactRow {
@@ -30,12 +22,15 @@ struct FactRow {
     org_id: i64,
     org_path: String,
     org_name: String,
-    relief_type: i32,
-    hardship_category: i32,
+    #[sqlx(try_from = "i32")]
+    relief_type: ReliefType,
+    #[sqlx(try_from = "i32")]
+    hardship_category: HardshipCategory,
     amount: i64,
     standard_amount: i64,
     special_case: bool,
-    state: String,
+    #[sqlx(try_from = "String")]
+    state: AllocationState,
     allocated_date: Date,
     disbursement_id: Option<Uuid>,
     paid_date: Option<Date>,
@@ -47,7 +42,8 @@ struct FactRow {
 struct ReversalRow {
     posting_id: Uuid,
     reversal_of: Uuid,
-    reversed_kind: String,
+    #[sqlx(try_from = "String")]
+    reversed_kind: PostingKind,
     amount: i64,
     reason: String,
     authorised_by: String,
@@ -64,12 +60,8 @@ pub struct ReportRow {
 
 impl ReportRow {
     pub fn decode(&self) -> Result<pb::InspectionReport> {
-        pb::InspectionReport::decode(self.report.as_slice()).map_err(|err| {
-            crate::error::Error::Status(relief_runtime::error::internal(
-                "decoding a stored report",
-                err,
-            ))
-        })
+        pb::InspectionReport::decode(self.report.as_slice())
+            .map_err(|err| Error::internal("decoding a stored report", err))
     }
 }
 
@@ -97,24 +89,6 @@ pub struct VoucherRow {
 }
 
 impl Store {
-    /// Per relief type: allocated, paid and receipted of the year's live
-    /// allocations.
-    pub async fn spending_by_type(
-        conn: &mut sqlx::PgConnection,
-        year: i32,
-    ) -> Result<Vec<TypeSpending>> {
-        Ok(sqlx::query_as(
-            "SELECT relief_type, COALESCE(sum(amount), 0)::bigint AS allocated,
-                COALESCE(sum(paid), 0)::bigint AS paid,
-                COALESCE(sum(paid) FILTER (WHERE state = 'receipted'), 0)::bigint AS receipted
-             FROM allocations WHERE year = $1 AND state <> 'reversed'
-             GROUP BY relief_type ORDER BY relief_type",
-        )
-        .bind(year)
-        .fetch_all(&mut *conn)
-        .await?)
-    }
-
     /// The facts of the year's allocations in the subtrees.
     pub async fn inspection_facts(
         &self,
@@ -147,14 +121,12 @@ impl Store {
                     path: row.org_path,
                     name: row.org_name,
                 },
-                relief_type: ReliefType::from_i32(row.relief_type)
-                    .unwrap_or(ReliefType::OneTimeRelief),
-                category: HardshipCategory::from_i32(row.hardship_category)
-                    .unwrap_or(HardshipCategory::Other),
+                relief_type: row.relief_type,
+                category: row.hardship_category,
                 amount: Money::from_fen(row.amount),
                 standard_at_allocation: Money::from_fen(row.standard_amount),
                 special_case: row.special_case,
-                state: AllocationState::parse(&row.state).unwrap_or(AllocationState::Reversed),
+                state: row.state,
                 allocated_date: row.allocated_date,
                 payment: match (row.disbursement_id, row.paid_date, row.paid_amount) {
                     (Some(id), Some(paid_date), Some(amount)) => Some(PaymentFact {
@@ -191,8 +163,7 @@ impl Store {
             .map(|row| ReversalFact {
                 posting_id: row.posting_id.to_string(),
                 reversal_of: row.reversal_of.to_string(),
-                reversed_kind: PostingKind::parse(&row.reversed_kind)
-                    .unwrap_or(PostingKind::Budget),
+                reversed_kind: row.reversed_kind,
                 amount: Money::from_fen(row.amount),
                 reason: row.reason,
                 authorised_by: row.authorised_by,
@@ -203,7 +174,7 @@ impl Store {
 
     /// Every standard of a year.
     pub async fn standards_of_year(&self, year: i32) -> Result<Vec<super::StandardRow>> {
-        self.list_standards(year, 0, 0, 1_000).await
+        self.standards(year, 0, 0, 1_000).await
     }
 
     pub async fn save_report(

@@ -1,53 +1,34 @@
 //! Every SQL statement of the funds service, against its own schema only.
 //! What the database guarantees — non-negative balances, one live allocation
 //! per application, one live payment per allocation, paid ≤ allocated, one
-//! reversal per posting, immutable postings — is declared in the migration;
+//! reversal per posting, immutable postings — is declared in the migrations;
 //! the statements here take the row locks that make the service's own checks
-//! hold under concurrency.
+//! hold under concurrency, and sequence each change's rows (an allocation is
+//! its posting and its row, made together by [`Store::allocate`]).
 
 mod accounts;
 mod allocations;
+mod budget;
+mod disbursements;
 mod inspection;
-mod outbox;
+mod overdue;
 mod standards;
 
-pub use accounts::{AccountFilter, AccountRow, AccountSpec, NewPosting, PostingFilter, PostingRow};
-pub use allocations::{
-    AllocationFilter, AllocationRow, DisbursementFilter, DisbursementRow, NewAllocation,
-    NewDisbursement, NewReceipt, ReceiptRow,
-};
-pub use inspection::{ReportRow, TypeSpending, VoucherRow};
-pub use outbox::{Destination, DueDelivery, OverdueReceipt};
+pub use accounts::{AccountRow, AccountSpec, NewPosting, PostingRow, Reversible, Reversing};
+pub use allocations::{Allocating, AllocationRow};
+pub use budget::{BudgetFigures, BudgetPosting, TypeSpending, YearAccounts};
+pub use disbursements::{DisbursementRow, Disbursing, ReceiptRow, Receipting};
+pub use inspection::{ReportRow, VoucherRow};
+pub use overdue::OverdueReceipt;
 pub use standards::{StandardRow, StandardWrite};
 
-use relief_proto::common::v1::{Actor, OrgRef};
-use sqlx::{PgConnection, PgPool, Postgres, Transaction};
-
-use crate::error::Result;
+use relief_proto::common::v1::OrgRef;
+use relief_runtime::error::Result;
+use sqlx::{PgConnection, PgPool};
 
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
-}
-
-/// `LIKE` patterns for subtree roots (paths hold only digits and slashes).
-pub fn subtree_patterns(roots: &[String]) -> Vec<String> {
-    roots.iter().map(|root| format!("{root}%")).collect()
-}
-
-pub fn org_ref(org_id: i64, path: &str, name: &str) -> Option<OrgRef> {
-    Some(OrgRef {
-        org_id,
-        path: path.to_owned(),
-        name: name.to_owned(),
-    })
-}
-
-pub fn actor(user_id: &str, display_name: &str) -> Option<Actor> {
-    Some(Actor {
-        user_id: user_id.to_owned(),
-        display_name: display_name.to_owned(),
-    })
 }
 
 impl Store {
@@ -57,10 +38,6 @@ impl Store {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
-    }
-
-    pub async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
-        Ok(self.pool.begin().await?)
     }
 
     /// Remembers an organisation reference as a caller gave it, so later
@@ -87,17 +64,5 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(|(org_id, path, name)| OrgRef { org_id, path, name }))
-    }
-
-    /// Appends a change to the audit chain, in the change's transaction.
-    pub async fn audit(
-        tx: &mut PgConnection,
-        actor: &Actor,
-        action: &str,
-        resource: &str,
-        change: serde_json::Value,
-    ) -> Result<()> {
-        relief_runtime::audit::append(tx, actor, action, resource, &change).await?;
-        Ok(())
     }
 }

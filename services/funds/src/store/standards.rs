@@ -1,20 +1,22 @@
 //! Relief standards (救助标准): one amount per year × relief type × hardship
 //! category, changed under an etag.
 
-use relief_proto::funds::v1 as pb;
+use relief_proto::common::v1::Actor;
+use relief_runtime::error::Result;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::Store;
-use crate::domain::allocation::{HardshipCategory, ReliefType};
-use crate::domain::money::Money;
-use crate::error::Result;
+use crate::domain::category::{HardshipCategory, ReliefType};
+use crate::domain::commands::StandardChange;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StandardRow {
     pub year: i32,
-    pub relief_type: i32,
-    pub hardship_category: i32,
+    #[sqlx(try_from = "i32")]
+    pub relief_type: ReliefType,
+    #[sqlx(try_from = "i32")]
+    pub hardship_category: HardshipCategory,
     pub amount: i64,
     pub note: String,
     pub version: i64,
@@ -30,38 +32,16 @@ impl StandardRow {
     /// The key the listing pages by: year, then type, then category.
     pub fn sort_key(&self) -> i64 {
         i64::from(self.year) * 100
-            + i64::from(self.relief_type) * 10
-            + i64::from(self.hardship_category)
-    }
-
-    pub fn to_proto(&self) -> pb::ReliefStandard {
-        pb::ReliefStandard {
-            year: self.year,
-            relief_type: self.relief_type,
-            hardship_category: self.hardship_category,
-            amount: Money::from_fen(self.amount).to_proto(),
-            note: self.note.clone(),
-            last_change: Some(relief_proto::common::v1::ChangeStamp {
-                actor: super::actor(&self.changed_by_id, &self.changed_by_name),
-                change_time: Some(relief_runtime::time::timestamp(self.changed_at)),
-                reason: self.reason.clone(),
-            }),
-            etag: self.version.to_string(),
-        }
+            + i64::from(self.relief_type.to_i32()) * 10
+            + i64::from(self.hardship_category.to_i32())
     }
 }
 
-/// A standard to write.
-#[derive(Debug, Clone)]
+/// A standard to write, and who writes it.
+#[derive(Debug, Clone, Copy)]
 pub struct StandardWrite<'a> {
-    pub year: i32,
-    pub relief_type: ReliefType,
-    pub category: HardshipCategory,
-    pub amount: Money,
-    pub note: &'a str,
-    pub changed_by_id: &'a str,
-    pub changed_by_name: &'a str,
-    pub reason: &'a str,
+    pub change: &'a StandardChange,
+    pub by: &'a Actor,
 }
 
 impl Store {
@@ -93,14 +73,14 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
              RETURNING {STANDARD_COLUMNS}"
         )))
-        .bind(write.year)
-        .bind(write.relief_type.to_i32())
-        .bind(write.category.to_i32())
-        .bind(write.amount.fen())
-        .bind(write.note)
-        .bind(write.changed_by_id)
-        .bind(write.changed_by_name)
-        .bind(write.reason)
+        .bind(write.change.year)
+        .bind(write.change.relief_type.to_i32())
+        .bind(write.change.category.to_i32())
+        .bind(write.change.amount.fen())
+        .bind(&write.change.note)
+        .bind(&write.by.user_id)
+        .bind(&write.by.display_name)
+        .bind(&write.change.reason)
         .fetch_optional(&mut *tx)
         .await?)
     }
@@ -117,20 +97,22 @@ impl Store {
              WHERE year = $1 AND relief_type = $2 AND hardship_category = $3 AND version = $9
              RETURNING {STANDARD_COLUMNS}"
         )))
-        .bind(write.year)
-        .bind(write.relief_type.to_i32())
-        .bind(write.category.to_i32())
-        .bind(write.amount.fen())
-        .bind(write.note)
-        .bind(write.changed_by_id)
-        .bind(write.changed_by_name)
-        .bind(write.reason)
+        .bind(write.change.year)
+        .bind(write.change.relief_type.to_i32())
+        .bind(write.change.category.to_i32())
+        .bind(write.change.amount.fen())
+        .bind(&write.change.note)
+        .bind(&write.by.user_id)
+        .bind(&write.by.display_name)
+        .bind(&write.change.reason)
         .bind(version)
         .fetch_optional(&mut *tx)
         .await?)
     }
 
-    pub async fn list_standards(
+    /// Standards of `year` (0: every year) and `relief_type` (0: every
+    /// type) after the sort key `after_key`, by year, type and category.
+    pub async fn standards(
         &self,
         year: i32,
         relief_type: i32,

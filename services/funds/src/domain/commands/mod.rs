@@ -1,0 +1,160 @@
+//! What each request asks, parsed: every request of the funds service
+//! becomes a command (a change) or a query (a read) here, with every bad
+//! field named at once (`TryFrom<Request, Error = FieldViolations>`). No I/O:
+//! what needs stored state is decided after, by the rules it names.
+
+mod accounts;
+mod allocations;
+mod budget;
+mod inspection;
+mod payments;
+
+pub use accounts::{AccountListing, GetAccount, PostingListing, Reversal};
+pub use allocations::{AllocationListing, AllocationOrder, GetAllocation};
+pub use budget::{BudgetChange, BudgetYear, StandardChange, StandardListing, TopUp};
+pub use inspection::{GetReport, InspectionRun, ReportListing, VoucherExport};
+pub use payments::{DisbursementListing, GetDisbursement, NewPayment, NewReceipt};
+
+use relief_proto::common::v1 as common;
+use relief_runtime::auth::in_subtree;
+use relief_runtime::error::FieldViolations;
+use time::Date;
+
+use super::money::Money;
+use super::year::{is_budget_year, year_violation};
+
+/// A page of a listing keyed by a sequence number (AIP-158; the token is
+/// bound to the listing's filters).
+pub type Page = relief_runtime::pagination::Page<i64>;
+
+/// `/1/4/12/`: ids separated and closed by slashes.
+pub fn is_path(path: &str) -> bool {
+    path.len() >= 3
+        && path.starts_with('/')
+        && path.ends_with('/')
+        && path[1..path.len() - 1]
+            .split('/')
+            .all(|id| !id.is_empty() && id.len() <= 18 && id.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A required, bounded text field.
+pub(crate) fn check_text(
+    value: &str,
+    field: &str,
+    max_chars: usize,
+    violations: &mut FieldViolations,
+) {
+    if value.trim().is_empty() {
+        violations.add(field, "required");
+    } else if value.chars().count() > max_chars {
+        violations.add(field, format!("at most {max_chars} characters"));
+    }
+}
+
+/// An optional, bounded text field.
+pub(crate) fn check_optional_text(
+    value: &str,
+    field: &str,
+    max_chars: usize,
+    violations: &mut FieldViolations,
+) {
+    if value.chars().count() > max_chars {
+        violations.add(field, format!("at most {max_chars} characters"));
+    }
+}
+
+/// A required positive amount up to `ceiling`.
+pub(crate) fn check_amount(
+    money: Option<&common::Money>,
+    ceiling: Money,
+    field: &str,
+    violations: &mut FieldViolations,
+) -> Money {
+    let amount = Money::from_proto(money);
+    if let Err(err) = amount.check_positive(ceiling) {
+        violations.add(field, err.describe());
+    }
+    amount
+}
+
+/// A budget year, given today's Beijing date.
+pub(crate) fn check_year(year: i32, field: &str, violations: &mut FieldViolations) {
+    let today = relief_runtime::time::today();
+    if !is_budget_year(year, today) {
+        violations.add(field, year_violation(today));
+    }
+}
+
+/// An optional organisation filter: a positive id, or 0 for none.
+pub(crate) fn org_filter(org_id: i64, violations: &mut FieldViolations) -> Option<i64> {
+    relief_runtime::ids::optional_org_id(org_id, "org_id", violations)
+}
+
+/// An optional calendar date: `None` when unset, recorded when not a date.
+pub(crate) fn optional_date(
+    date: Option<&common::Date>,
+    field: &str,
+    violations: &mut FieldViolations,
+) -> Option<Date> {
+    if relief_runtime::time::is_unset(date) {
+        return None;
+    }
+    let parsed = relief_runtime::time::from_proto(date);
+    if parsed.is_none() {
+        violations.add(field, "not a calendar date");
+    }
+    parsed
+}
+
+/// An organisation reference given by a caller: a node below the
+/// committee (at `committee_path`), addressed by its materialised path
+/// ending in its id.
+pub(crate) fn check_org(
+    org: Option<&common::OrgRef>,
+    committee_path: &str,
+    field: &str,
+    violations: &mut FieldViolations,
+) {
+    let Some(org) = org else {
+        violations.add(
+            field,
+            "required: org_id, path and name of the grassroots organisation",
+        );
+        return;
+    };
+    if org.org_id <= 0 {
+        violations.add(
+            format!("{field}.org_id"),
+            "must be a positive organisation id",
+        );
+    }
+    if !is_path(&org.path) || !org.path.ends_with(&format!("/{}/", org.org_id)) {
+        violations.add(
+            format!("{field}.path"),
+            "must be the node's materialised path ending in its org_id, e.g. /1/4/12/",
+        );
+    } else if !in_subtree(&org.path, committee_path) || org.path == committee_path {
+        violations.add(
+            format!("{field}.path"),
+            format!("must be below the committee ({committee_path})"),
+        );
+    }
+    check_text(&org.name, &format!("{field}.name"), 200, violations);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert!(is_path("/1/"));
+        assert!(is_path("/1/4/12/"));
+        assert!(!is_path("/1/4/12"));
+        assert!(!is_path("1/4/"));
+        assert!(!is_path("/1//4/"));
+        assert!(!is_path("/1/x/"));
+        assert!(!is_path("/"));
+        assert!(!is_path(""));
+    }
+}
