@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod concurrency;
+mod errors;
 mod inspection;
 mod migration;
 mod outbox;
