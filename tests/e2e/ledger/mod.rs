@@ -6,6 +6,7 @@ mod history;
 mod import_export;
 mod lifecycle;
 mod members;
+mod paging;
 
 use relief_proto::common::v1 as common;
 use relief_proto::common::v1::{Date, Money, OrgRef};

@@ -8,9 +8,7 @@ use relief_runtime::rpc::{Done, Work};
 use uuid::Uuid;
 
 use super::{LedgerApi, convert, record_change};
-use crate::commands::members::{
-    ByIdNumber, MemberChange, MemberListing, MemberRead, NewMember, member_token,
-};
+use crate::commands::members::{ByIdNumber, MemberChange, MemberListing, MemberRead, NewMember};
 use crate::domain::masking::mask_phone;
 use crate::domain::member::{MemberDraft, SealedFacts, joined_as_adult};
 use crate::domain::org::OrgKind;
@@ -145,13 +143,11 @@ impl LedgerApi {
             .list_members(
                 &roots,
                 &query.name_prefix,
-                query.page.after.clone(),
+                query.page.after,
                 query.page.fetch(),
             )
             .await?;
-        let next_page_token = query
-            .page
-            .cut(&mut rows, |row| member_token(&row.name, row.member_id));
+        let next_page_token = query.page.next(&mut rows, |row| row.member_id);
         Ok(pb::ListMembersResponse {
             members: rows.iter().map(|row| convert::member(row, None)).collect(),
             next_page_token,

@@ -3,7 +3,6 @@
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::{Caller, Permission};
 use relief_runtime::error::{Error, Result};
-use relief_runtime::pagination::PageToken;
 use relief_runtime::rpc::{Done, Work};
 
 use super::{LedgerApi, convert, record_change};
@@ -89,7 +88,7 @@ impl LedgerApi {
                 .list_orgs(&roots, query.whole_subtree, after, query.page.fetch())
                 .await?
         };
-        let next_page_token = query.page.cut(&mut orgs, |org| PageToken::int(org.org_id));
+        let next_page_token = query.page.next(&mut orgs, |org| org.org_id);
         Ok(pb::ListOrgsResponse {
             orgs: orgs
                 .iter()

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::{Caller, Permission};
 use relief_runtime::error::{Error, Result};
-use relief_runtime::pagination::PageToken;
 
 use super::{LedgerApi, convert};
 use crate::commands::reports::{HistoryQuery, Resource, SensitiveReadsQuery, StatisticsQuery};
@@ -29,9 +28,7 @@ impl LedgerApi {
             .store
             .history(&resource, query.page.after.unwrap_or(0), query.page.fetch())
             .await?;
-        let next_page_token = query
-            .page
-            .cut(&mut rows, |row| PageToken::int(row.history_id));
+        let next_page_token = query.page.next(&mut rows, |row| row.history_id);
         Ok(pb::ListHistoryResponse {
             entries: rows.into_iter().map(convert::history_entry).collect(),
             next_page_token,
@@ -88,7 +85,7 @@ impl LedgerApi {
                 query.page.fetch(),
             )
             .await?;
-        let next_page_token = query.page.cut(&mut rows, |row| PageToken::int(row.read_id));
+        let next_page_token = query.page.next(&mut rows, |row| row.read_id);
         Ok(pb::ListSensitiveReadsResponse {
             reads: rows.into_iter().map(convert::sensitive_read).collect(),
             next_page_token,

@@ -3,7 +3,6 @@
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::error::FieldViolations;
 use relief_runtime::ids;
-use relief_runtime::pagination::PageToken;
 use relief_runtime::time::{from_proto, today};
 use time::Date;
 use uuid::Uuid;
@@ -80,13 +79,9 @@ impl TryFrom<pb::FindMemberByIdNumberRequest> for ByIdNumber {
 pub struct MemberListing {
     pub org_id: Option<i64>,
     pub name_prefix: String,
-    /// After `(name, member_id)` of the last member of the page before.
-    pub page: Page<(String, Uuid)>,
-}
-
-/// The page token of a member listing: the last member's name and id.
-pub fn member_token(name: &str, member_id: Uuid) -> PageToken {
-    PageToken::text(&format!("{name}\u{1f}{member_id}"))
+    /// After the last member of the page before, by id: its token carries
+    /// no name.
+    pub page: Page<Uuid>,
 }
 
 impl TryFrom<pb::ListMembersRequest> for MemberListing {
@@ -94,15 +89,7 @@ impl TryFrom<pb::ListMembersRequest> for MemberListing {
 
     fn try_from(request: pb::ListMembersRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
-        let page = Page::parse(
-            request.page_size,
-            &request.page_token,
-            &mut violations,
-            |token| {
-                let (name, id) = token.after_text().split_once('\u{1f}')?;
-                Some((name.to_owned(), Uuid::parse_str(id).ok()?))
-            },
-        );
+        let page = Page::parse("ListMembers", &request, &mut violations);
         if has_control_chars(&request.name_prefix) {
             violations.add("name_prefix", "contains control characters");
         }

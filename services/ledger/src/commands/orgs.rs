@@ -4,7 +4,7 @@ use relief_proto::ledger::v1 as pb;
 use relief_runtime::error::FieldViolations;
 use relief_runtime::ids;
 
-use super::{Page, int_page, mask_paths};
+use super::{Page, mask_paths};
 use crate::domain::org::{OrgKind, check_names};
 
 /// CreateOrg: a node under `parent_id`.
@@ -80,7 +80,7 @@ impl TryFrom<pb::ListOrgsRequest> for OrgListing {
 
     fn try_from(request: pb::ListOrgsRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
-        let page = int_page(request.page_size, &request.page_token, &mut violations);
+        let page = Page::parse("ListOrgs", &request, &mut violations);
         let parent_id = ids::optional_org_id(request.parent_id, "parent_id", &mut violations);
         violations.then(|| OrgListing {
             parent_id,

@@ -5,7 +5,6 @@ use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::error::FieldViolations;
 use relief_runtime::ids;
-use relief_runtime::pagination::PageToken;
 use relief_runtime::time::{from_proto, is_unset, today};
 use time::Date;
 use uuid::Uuid;
@@ -99,18 +98,8 @@ pub struct RecordListing {
     pub year: Option<i32>,
     pub name_prefix: String,
     pub member_id: Option<Uuid>,
-    pub page: Page<(Date, Uuid)>,
-}
-
-/// The page token of a record listing: the last row's since date and id.
-pub fn record_token(since: Date, record_id: Uuid) -> PageToken {
-    PageToken::text(&format!("{since}\u{1f}{record_id}"))
-}
-
-fn parse_record_token(token: &PageToken) -> Option<(Date, Uuid)> {
-    let (since, id) = token.after_text().split_once('\u{1f}')?;
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Some((Date::parse(since, &format).ok()?, Uuid::parse_str(id).ok()?))
+    /// After the last record of the page before, by id.
+    pub page: Page<Uuid>,
 }
 
 impl TryFrom<pb::ListRecordsRequest> for RecordListing {
@@ -121,12 +110,7 @@ impl TryFrom<pb::ListRecordsRequest> for RecordListing {
         if has_control_chars(&request.name_prefix) {
             violations.add("name_prefix", "contains control characters");
         }
-        let page = Page::parse(
-            request.page_size,
-            &request.page_token,
-            &mut violations,
-            parse_record_token,
-        );
+        let page = Page::parse("ListRecords", &request, &mut violations);
         if common::HardshipCategory::try_from(request.category).is_err() {
             violations.add("category", "unknown category");
         }

@@ -7,7 +7,7 @@ use relief_runtime::ids;
 use relief_runtime::time::today;
 use uuid::Uuid;
 
-use super::{Page, int_page};
+use super::Page;
 use crate::domain::member::{MemberDraft, validate_new_member};
 use crate::domain::record::{RecordDraft, SourceKind, validate_new_record};
 
@@ -40,7 +40,7 @@ impl TryFrom<pb::ListHistoryRequest> for HistoryQuery {
 
     fn try_from(request: pb::ListHistoryRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
-        let page = int_page(request.page_size, &request.page_token, &mut violations);
+        let page = Page::parse("ListHistory", &request, &mut violations);
         let resource = match request.resource.split_once('/') {
             Some((kind @ ("members" | "records"), id)) => {
                 ids::uuid(id, "resource", &mut violations).map(|id| {
@@ -100,7 +100,7 @@ impl TryFrom<pb::ListSensitiveReadsRequest> for SensitiveReadsQuery {
 
     fn try_from(request: pb::ListSensitiveReadsRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
-        let page = int_page(request.page_size, &request.page_token, &mut violations);
+        let page = Page::parse("ListSensitiveReads", &request, &mut violations);
         violations.then(|| SensitiveReadsQuery {
             resource: request.resource,
             page,

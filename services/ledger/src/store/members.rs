@@ -118,24 +118,29 @@ impl Store {
         .await?)
     }
 
-    /// Members under any of `roots`, by name then id, after `(after_name, after_id)`.
+    /// Members under any of `roots`, by name then id, after the member
+    /// `after` (a page token holds the id, not the name). A member no longer
+    /// under `roots` ends the listing rather than revealing where its name
+    /// sorts.
     pub async fn list_members(
         &self,
         roots: &[String],
         name_prefix: &str,
-        after: Option<(String, Uuid)>,
+        after: Option<Uuid>,
         limit: i64,
     ) -> Result<Vec<MemberRow>> {
-        let (after_name, after_id) = after.unwrap_or_default();
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {MEMBER_COLUMNS} FROM members m JOIN orgs o ON o.org_id = m.org_id
-             WHERE m.org_path LIKE ANY($1) AND m.name LIKE $2 || '%' AND (m.name, m.member_id) > ($3, $4)
-             ORDER BY m.name, m.member_id LIMIT $5"
+             WHERE m.org_path LIKE ANY($1) AND m.name LIKE $2 || '%'
+               AND (m.name, m.member_id) > (
+                   CASE WHEN $3::uuid IS NULL THEN ''
+                        ELSE (SELECT c.name FROM members c WHERE c.member_id = $3 AND c.org_path LIKE ANY($1)) END,
+                   COALESCE($3, '00000000-0000-0000-0000-000000000000'::uuid))
+             ORDER BY m.name, m.member_id LIMIT $4"
         )))
         .bind(subtree_patterns(roots))
         .bind(name_prefix.replace('%', "\\%").replace('_', "\\_"))
-        .bind(after_name)
-        .bind(after_id)
+        .bind(after)
         .bind(limit)
         .fetch_all(self.pool())
         .await?)

@@ -141,15 +141,15 @@ impl Store {
         .await?)
     }
 
-    /// Records matching `filter`, by (since, id) after `after`; `limit` 0 = all.
+    /// Records matching `filter`, by (since, id) after the record `after`
+    /// (a page token holds the id only; a record no longer under the roots
+    /// ends the listing); `limit` 0 = all.
     pub async fn list_records(
         &self,
         filter: &RecordFilter,
-        after: Option<(Date, Uuid)>,
+        after: Option<Uuid>,
         limit: i64,
     ) -> Result<Vec<RecordRow>> {
-        let (after_since, after_id) =
-            after.unwrap_or((time::macros::date!(1900 - 01 - 01), Uuid::nil()));
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {RECORD_COLUMNS} FROM {RECORD_FROM}
              WHERE r.org_path LIKE ANY($1)
@@ -158,9 +158,12 @@ impl Store {
                AND ($4::int IS NULL OR (r.since <= make_date($4, 12, 31) AND (r.until IS NULL OR r.until >= make_date($4, 1, 1))))
                AND m.name LIKE $5 || '%'
                AND ($6::uuid IS NULL OR r.member_id = $6)
-               AND (r.since, r.record_id) > ($7, $8)
+               AND (r.since, r.record_id) > (
+                   CASE WHEN $7::uuid IS NULL THEN DATE '1900-01-01'
+                        ELSE (SELECT c.since FROM records c WHERE c.record_id = $7 AND c.org_path LIKE ANY($1)) END,
+                   COALESCE($7, '00000000-0000-0000-0000-000000000000'::uuid))
              ORDER BY r.since, r.record_id
-             LIMIT CASE WHEN $9 = 0 THEN NULL ELSE $9 END"
+             LIMIT CASE WHEN $8 = 0 THEN NULL ELSE $8 END"
         )))
         .bind(subtree_patterns(&filter.roots))
         .bind(filter.category)
@@ -168,8 +171,7 @@ impl Store {
         .bind(filter.year)
         .bind(filter.name_prefix.replace('%', "\\%").replace('_', "\\_"))
         .bind(filter.member_id)
-        .bind(after_since)
-        .bind(after_id)
+        .bind(after)
         .bind(limit)
         .fetch_all(self.pool())
         .await?)

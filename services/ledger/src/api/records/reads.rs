@@ -7,7 +7,7 @@ use relief_runtime::error::{Error, Result};
 use uuid::Uuid;
 
 use super::super::{LedgerApi, convert};
-use crate::commands::records::{RecordListing, RecordRead, record_token};
+use crate::commands::records::{RecordListing, RecordRead};
 use crate::store::RecordFilter;
 
 impl LedgerApi {
@@ -54,9 +54,7 @@ impl LedgerApi {
             .store
             .list_records(&filter, query.page.after, query.page.fetch())
             .await?;
-        let next_page_token = query
-            .page
-            .cut(&mut rows, |row| record_token(row.since, row.record_id));
+        let next_page_token = query.page.next(&mut rows, |row| row.record_id);
         let ids: Vec<Uuid> = rows.iter().map(|row| row.record_id).collect();
         let verifications = self.store.verifications(&ids).await?;
         Ok(pb::ListRecordsResponse {
