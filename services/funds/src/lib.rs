@@ -133,3 +133,28 @@ impl Application {
         served
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_defaults_name_the_principal_and_the_receipt_limits() {
+        let settings: Settings =
+            relief_runtime::config::load(DEFAULTS).expect("the embedded defaults load");
+        let principal = &settings.runtime.auth.principal;
+        assert_eq!(
+            (principal.kid.as_str(), principal.issuer.as_str()),
+            ("funds", "funds")
+        );
+        assert_eq!(principal.roles.len(), 1);
+        assert_eq!(
+            principal.roles[0].role,
+            relief_runtime::auth::Role::Department
+        );
+        assert_eq!(principal.roles[0].org_path, "/1/");
+        assert_eq!(settings.runtime.committee.path, "/1/");
+        assert_eq!(settings.funds.receipt_missing_after_days, 30);
+        assert_eq!(settings.funds.receipt_sweep_interval_ms, 3_600_000);
+    }
+}
