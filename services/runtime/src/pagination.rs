@@ -183,45 +183,6 @@ impl<K: Key> Page<K> {
     }
 }
 
-/// The tokens before [`After`]: the last key itself, whatever it was (a
-/// member's name, for one), bound to nothing. Kept only until every listing
-/// has moved to [`After`] and [`Filters`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageToken(String);
-
-impl PageToken {
-    pub fn int(key: i64) -> Self {
-        PageToken(key.to_string())
-    }
-
-    pub fn text(key: &str) -> Self {
-        PageToken(key.to_owned())
-    }
-
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("v1:{}", self.0))
-    }
-
-    pub fn decode(token: &str, field: &str) -> Result<Option<PageToken>, Status> {
-        if token.is_empty() {
-            return Ok(None);
-        }
-        let bad = || invalid_field(field, "not a page token from a previous response");
-        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
-        let text = String::from_utf8(bytes).map_err(|_| bad())?;
-        let key = text.strip_prefix("v1:").ok_or_else(bad)?;
-        Ok(Some(PageToken(key.to_owned())))
-    }
-
-    pub fn after_int(&self) -> i64 {
-        self.0.parse().unwrap_or(0)
-    }
-
-    pub fn after_text(&self) -> &str {
-        &self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ mod edge;
 mod oidc;
 mod peers;
 mod reflection;
+mod paging;
 mod sessions;
 
 use prost::Message;

@@ -7,7 +7,6 @@ use relief_proto::common::v1::OrgRef;
 use relief_proto::gateway::v1 as pb;
 use relief_runtime::auth::{Caller, Permission, Role};
 use relief_runtime::error::{Error, Result};
-use relief_runtime::pagination::PageToken;
 use relief_runtime::rpc::{Done, Work};
 use uuid::Uuid;
 
@@ -159,18 +158,11 @@ impl Bindings {
                 ancestors_of.as_deref(),
                 listing.user_id,
                 listing.role,
-                listing.after,
-                listing.limit + 1,
+                listing.page.after,
+                listing.page.fetch(),
             )
             .await?;
-        let next_page_token = if rows.len() as i64 > listing.limit {
-            rows.truncate(listing.limit as usize);
-            rows.last()
-                .map(|row| PageToken::text(&row.role_binding_id.to_string()).encode())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token = listing.page.next(&mut rows, |row| row.role_binding_id);
         Ok(pb::ListRoleBindingsResponse {
             role_bindings: rows.iter().map(convert::binding).collect(),
             next_page_token,

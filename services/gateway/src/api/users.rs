@@ -7,7 +7,6 @@ use relief_proto::common::v1::OrgRef;
 use relief_proto::gateway::v1 as pb;
 use relief_runtime::auth::{Caller, Permission, Role};
 use relief_runtime::error::{Error, Result};
-use relief_runtime::pagination::PageToken;
 use relief_runtime::rpc::{Done, Work};
 use relief_runtime::scope::narrow_roots;
 use sqlx::PgConnection;
@@ -16,7 +15,7 @@ use uuid::Uuid;
 
 use super::{Orgs, convert};
 use crate::domain::users::{
-    Enablement, NewUser, PasswordChange, UserChange, UserListing, UserQuery, page_key,
+    Enablement, NewUser, PasswordChange, UserChange, UserListing, UserQuery,
 };
 use crate::domain::{password, roles};
 use crate::store::{BindingRow, NewBindingRow, NewUserRow, Store, UserFilter, UserRow};
@@ -190,16 +189,9 @@ impl Users {
         };
         let mut rows = self
             .store
-            .list_users(&filter, listing.after, listing.limit + 1)
+            .list_users(&filter, listing.page.after, listing.page.fetch())
             .await?;
-        let next_page_token = if rows.len() as i64 > listing.limit {
-            rows.truncate(listing.limit as usize);
-            rows.last()
-                .map(|row| PageToken::text(&page_key(&row.login_name, row.user_id)).encode())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token = listing.page.next(&mut rows, |row| row.user_id);
         Ok(pb::ListUsersResponse {
             users: rows.iter().map(convert::user).collect(),
             next_page_token,

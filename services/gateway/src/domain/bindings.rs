@@ -5,9 +5,10 @@ use relief_proto::gateway::v1 as pb;
 use relief_runtime::auth::Role;
 use relief_runtime::error::FieldViolations;
 use relief_runtime::ids;
+use relief_runtime::pagination::Page;
 use uuid::Uuid;
 
-use super::{page, roles};
+use super::roles;
 
 /// A role to grant a user on an organisation node (`CreateRoleBinding`).
 pub struct Grant {
@@ -87,9 +88,8 @@ pub struct BindingListing {
     /// …and, with this, those on the nodes above it.
     pub include_ancestors: bool,
     pub role: Option<Role>,
-    pub limit: i64,
-    /// The id of the last binding of the previous page.
-    pub after: Option<Uuid>,
+    /// After the last binding of the previous page, by id.
+    pub page: Page<Uuid>,
 }
 
 impl TryFrom<pb::ListRoleBindingsRequest> for BindingListing {
@@ -97,12 +97,7 @@ impl TryFrom<pb::ListRoleBindingsRequest> for BindingListing {
 
     fn try_from(request: pb::ListRoleBindingsRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
-        let (limit, after) = page(
-            request.page_size,
-            &request.page_token,
-            &mut violations,
-            |key| Uuid::parse_str(key).ok(),
-        );
+        let page = Page::parse("ListRoleBindings", &request, &mut violations);
         let user_id = if request.user_id.is_empty() {
             None
         } else {
@@ -115,8 +110,7 @@ impl TryFrom<pb::ListRoleBindingsRequest> for BindingListing {
             org_id,
             include_ancestors: request.include_ancestors,
             role,
-            limit,
-            after,
+            page,
         })
     }
 }

@@ -5,9 +5,10 @@ use relief_proto::gateway::v1 as pb;
 use relief_runtime::auth::Role;
 use relief_runtime::error::FieldViolations;
 use relief_runtime::ids;
+use relief_runtime::pagination::Page;
 use uuid::Uuid;
 
-use super::{page, password, roles};
+use super::{password, roles};
 
 /// 3–40 characters: letters, digits, '.', '_' or '-'.
 pub fn valid_login_name(login_name: &str) -> bool {
@@ -117,9 +118,9 @@ pub struct UserListing {
     pub enabled: Option<bool>,
     pub query: String,
     pub member_id: String,
-    pub limit: i64,
-    /// The login name and id of the last user of the previous page.
-    pub after: Option<(String, Uuid)>,
+    /// After the last user of the previous page, by id: its token carries no
+    /// login name.
+    pub page: Page<Uuid>,
 }
 
 impl TryFrom<pb::ListUsersRequest> for UserListing {
@@ -128,15 +129,7 @@ impl TryFrom<pb::ListUsersRequest> for UserListing {
     fn try_from(request: pb::ListUsersRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
         let org_id = ids::optional_org_id(request.org_id, "org_id", &mut violations);
-        let (limit, after) = page(
-            request.page_size,
-            &request.page_token,
-            &mut violations,
-            |key| {
-                let (login, id) = key.split_once('\u{1f}')?;
-                Some((login.to_owned(), Uuid::parse_str(id).ok()?))
-            },
-        );
+        let page = Page::parse("ListUsers", &request, &mut violations);
         let role = roles::filter(request.role, "role", &mut violations);
         violations.then(|| UserListing {
             org_id,
@@ -144,15 +137,9 @@ impl TryFrom<pb::ListUsersRequest> for UserListing {
             enabled: request.enabled,
             query: request.query.trim().to_owned(),
             member_id: request.member_id.trim().to_owned(),
-            limit,
-            after,
+            page,
         })
     }
-}
-
-/// The page token after `user` (its login name and id).
-pub fn page_key(login_name: &str, user_id: Uuid) -> String {
-    format!("{login_name}\u{1f}{user_id}")
 }
 
 /// Fields of a user an administrator may change (`UpdateUser`).

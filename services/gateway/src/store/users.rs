@@ -162,13 +162,15 @@ impl Store {
         Ok(updated == 1)
     }
 
+    /// Users matching `filter`, by login name then id, after the user
+    /// `after` (a page token holds the id, not the login name; a user no
+    /// longer under the roots ends the listing).
     pub async fn list_users(
         &self,
         filter: &UserFilter,
-        after: Option<(String, Uuid)>,
+        after: Option<Uuid>,
         limit: i64,
     ) -> Result<Vec<UserRow>> {
-        let (after_login, after_id) = after.unwrap_or_default();
         let patterns = filter.roots.as_deref().map(subtree_patterns);
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM users u
@@ -179,16 +181,20 @@ impl Store {
                AND ($3::bool IS NULL OR u.enabled = $3)
                AND ($4 = '' OR u.login_name ILIKE '%' || $4 || '%' OR u.display_name ILIKE '%' || $4 || '%')
                AND ($5 = '' OR u.member_id = $5)
-               AND (u.login_name, u.user_id) > ($6, $7)
-             ORDER BY u.login_name, u.user_id LIMIT $8"
+               AND (u.login_name, u.user_id) > (
+                   CASE WHEN $6::uuid IS NULL THEN ''
+                        ELSE (SELECT c.login_name FROM users c WHERE c.user_id = $6
+                              AND ($1::text[] IS NULL OR EXISTS (SELECT 1 FROM role_bindings b
+                                   WHERE b.user_id = c.user_id AND b.revoked_at IS NULL AND b.org_path LIKE ANY($1)))) END,
+                   COALESCE($6, '00000000-0000-0000-0000-000000000000'::uuid))
+             ORDER BY u.login_name, u.user_id LIMIT $7"
         )))
         .bind(patterns)
         .bind(filter.role.map(Role::as_str))
         .bind(filter.enabled)
         .bind(filter.query.replace(['%', '_'], ""))
         .bind(&filter.member_id)
-        .bind(after_login)
-        .bind(after_id)
+        .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)
