@@ -4,9 +4,9 @@
 mod bad_input;
 mod edge;
 mod oidc;
+mod paging;
 mod peers;
 mod reflection;
-mod paging;
 mod sessions;
 
 use prost::Message;
