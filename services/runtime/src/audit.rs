@@ -15,7 +15,7 @@ use relief_proto::common::v1::{
 };
 use tonic::{Request, Response};
 
-use crate::auth::{COMMITTEE_PATH, Permission, caller};
+use crate::auth::Permission;
 
 use crate::error::internal;
 use crate::pagination::Page;
@@ -201,25 +201,6 @@ async fn list_page(
         entries,
         next_page_token,
     })
-}
-
-/// The `VerifyAuditChain` RPC every service offers: for whoever may read the
-/// audit trail of the whole tree (auditors, the organisation department).
-pub async fn verify_rpc(
-    pool: &PgPool,
-    request: Request<VerifyAuditChainRequest>,
-) -> Result<Response<VerifyAuditChainResponse>, Status> {
-    caller(&request)?.authorize(Permission::AuditRead, COMMITTEE_PATH)?;
-    verify(pool).await.map(Response::new)
-}
-
-/// The `ListAuditEntries` RPC every service offers, with the same rights.
-pub async fn list_rpc(
-    pool: &PgPool,
-    request: Request<ListAuditEntriesRequest>,
-) -> Result<Response<ListAuditEntriesResponse>, Status> {
-    caller(&request)?.authorize(Permission::AuditRead, COMMITTEE_PATH)?;
-    list(pool, request.get_ref()).await.map(Response::new)
 }
 
 /// `VerifyAuditChain` asks for nothing but the caller's right to read.

@@ -294,10 +294,6 @@ impl fmt::Debug for Caller {
     }
 }
 
-/// The path of the committee (工委), root of the organisation tree: a grant
-/// there covers everything.
-pub const COMMITTEE_PATH: &str = "/1/";
-
 /// Whether `path` lies in the subtree rooted at `root` (both materialised
 /// paths ending in `/`).
 pub fn in_subtree(path: &str, root: &str) -> bool {
