@@ -148,7 +148,10 @@ pub fn local_config(database_url: &str) -> anyhow::Result<String> {
     }
     // Only services that run are peers: the gateway exposes exactly those.
     let mut peers = String::new();
-    for spec in present_services() {
+    for spec in present_services()
+        .into_iter()
+        .filter(|spec| spec.name != "gateway")
+    {
         peers.push_str(&format!(
             "  {}: http://127.0.0.1:{}\n",
             spec.name, spec.port

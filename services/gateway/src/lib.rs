@@ -38,6 +38,9 @@ const DEFAULTS: &str = include_str!("../config/defaults.yaml");
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub const IDENTITY_SERVICE: &str = "relief.gateway.v1.IdentityService";
 
+/// The proto package the gateway serves itself.
+const GATEWAY_PACKAGE: &str = "relief.gateway.v1";
+
 /// The identity store's constraints whose breach is a rule's refusal (a
 /// concurrent request won the race, or the name was taken before).
 static REFUSALS: [ConstraintRefusal; 2] = [
@@ -118,6 +121,11 @@ fn upstreams(
     let mut upstreams = Vec::new();
     for (peer, address) in settings.peers.iter() {
         let package = format!("relief.{peer}.v1");
+        // The gateway's own package is served here, not forwarded (a config
+        // listing every service, the gateway included, must not loop).
+        if package == GATEWAY_PACKAGE {
+            continue;
+        }
         let channel = relief_runtime::client::peer_channel(address)?;
         let mut served = 0;
         for service in descriptors

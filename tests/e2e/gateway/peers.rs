@@ -26,11 +26,17 @@ async fn a_peer_named_in_the_configuration_is_forwarded_to() {
         .expect_err("no funds peer configured");
     assert_eq!(refused.code(), Code::Unimplemented, "{refused:?}");
 
-    // The same gateway build, one more peer in its configuration.
+    // The same gateway build, one more peer in its configuration. A
+    // configuration that lists every service, the gateway itself included
+    // (as `cargo xtask up` and Kubernetes configs may), still starts: the
+    // gateway's own package is served, never forwarded.
     let with = spawn_gateway(
         &ledger,
         GatewayOptions {
-            peers: vec![("funds".to_owned(), funds_service.addr)],
+            peers: vec![
+                ("funds".to_owned(), funds_service.addr),
+                ("gateway".to_owned(), ledger.addr),
+            ],
             ..GatewayOptions::default()
         },
     )
