@@ -82,6 +82,63 @@ impl Funds {
     async fn auditor(&self) -> Client {
         self.client(Role::Auditor, "/1/").await
     }
+
+    /// Staff of branch 12, where the cases of these stories are paid.
+    async fn branch_staff(&self) -> Client {
+        self.client(Role::BranchStaff, "/1/4/12/").await
+    }
+
+    /// A pool on the service's schema, to read its books behind its back.
+    async fn pool(&self) -> sqlx::PgPool {
+        raw_pool(&self.service.schema).await
+    }
+}
+
+/// The case the stories follow: the committee decided application `app-1` of
+/// member `m-1` in branch 12, and the department allocates `fen` for it.
+async fn allocated_case(funds: &Funds, fen: i64) -> pb::Allocation {
+    allocate(
+        &mut funds.department().await,
+        allocation("app-1", "m-1", branch(12), fen),
+    )
+    .await
+    .expect("allocating the case")
+}
+
+/// An allocated case the branch has paid out in cash.
+struct PaidCase {
+    /// The allocation as it was allocated (before the payment changed it).
+    allocation: pb::Allocation,
+    payment: pb::Disbursement,
+}
+
+async fn paid_case(funds: &Funds, fen: i64) -> PaidCase {
+    let allocation = allocated_case(funds, fen).await;
+    let payment = pay(&mut funds.branch_staff().await, &allocation).await;
+    PaidCase {
+        allocation,
+        payment,
+    }
+}
+
+/// A paid case whose member's signed receipt is recorded: a voucher.
+struct VoucheredCase {
+    /// The allocation as it was allocated.
+    allocation: pb::Allocation,
+    /// The payment as it was paid (before the receipt changed it).
+    payment: pb::Disbursement,
+}
+
+async fn vouchered_case(funds: &Funds, fen: i64) -> VoucheredCase {
+    let PaidCase {
+        allocation,
+        payment,
+    } = paid_case(funds, fen).await;
+    receipt(&mut funds.branch_staff().await, &allocation, &payment).await;
+    VoucheredCase {
+        allocation,
+        payment,
+    }
 }
 
 fn year() -> i32 {
@@ -301,6 +358,32 @@ async fn check_books(pool: &sqlx::PgPool) {
         overpaid, 0,
         "disbursed ≤ allocated, and paid equals the live payments"
     );
+}
+
+/// What a refused request must leave as it was: every row a change writes
+/// (postings, payments, receipts, events, request ids, audit entries) and
+/// the versions of allocations and payments.
+async fn snapshot(pool: &sqlx::PgPool) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "postings",
+        "disbursements",
+        "receipts",
+        "event_outbox",
+        "idempotency_keys",
+        "audit_chain",
+    ] {
+        counts.push(count(pool, table).await);
+    }
+    let versions: i64 = sqlx::query_scalar(
+        "SELECT ((SELECT COALESCE(sum(version), 0) FROM allocations)
+            + (SELECT COALESCE(sum(version), 0) FROM disbursements))::bigint",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("versions");
+    counts.push(versions);
+    counts
 }
 
 async fn count(pool: &sqlx::PgPool, table: &str) -> i64 {
