@@ -43,6 +43,10 @@ fn main() -> ExitCode {
             Some("up") => services::up().await,
             Some("test") => services::test(&args[1..]).await,
             Some("bench") => bench::run().await,
+            // The bench's own processes (baselines, load), started by `bench`.
+            Some(command) if command.starts_with("bench-") => {
+                bench::peer(command, &args[1..]).await
+            }
             _ => {
                 eprintln!("{USAGE}");
                 Ok(ExitCode::from(2))

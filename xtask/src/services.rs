@@ -176,15 +176,13 @@ pub struct Running {
     child: Child,
 }
 
-/// Starts a service binary with its log lines prefixed by its name (or
-/// silenced, for benchmarks).
-pub async fn spawn_binary(
+/// The command that starts a service binary with the local run's configuration.
+fn service_command(
     spec: &'static ServiceSpec,
-    binary: PathBuf,
+    binary: &std::path::Path,
     config: &std::path::Path,
-    quiet: bool,
-) -> anyhow::Result<Running> {
-    let mut command = Command::new(&binary);
+) -> anyhow::Result<Command> {
+    let mut command = Command::new(binary);
     if spec.name == "gateway" {
         // The gateway signs users' tokens with the key every service trusts.
         command
@@ -197,18 +195,47 @@ pub async fn spawn_binary(
     } else if let Ok(key) = dev_key(&format!("{}.key.pem", spec.name)) {
         command.env("RELIEF__AUTH__SERVICE_SIGNING_KEY", key);
     }
-    let mut child = command
+    command
         .current_dir(workspace_root())
         .env("RELIEF_CONFIG", config)
         .env("RELIEF__GRPC__PORT", spec.port.to_string())
         .env("RELIEF__DATABASE__SCHEMA", spec.name)
+        .kill_on_drop(true);
+    Ok(command)
+}
+
+/// Starts a service binary with its configured log level, its log lines written to `log`
+/// (benchmarks: the service logs as in production, and nobody reads it live).
+pub fn spawn_logging_to(
+    spec: &'static ServiceSpec,
+    binary: PathBuf,
+    config: &std::path::Path,
+    log: &std::path::Path,
+) -> anyhow::Result<Running> {
+    let file = std::fs::File::create(log)?;
+    let child = service_command(spec, &binary, config)?
+        .stdout(file.try_clone()?)
+        .stderr(file)
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    Ok(Running { spec, child })
+}
+
+/// Starts a service binary with its log lines prefixed by its name (or
+/// silenced, for benchmarks).
+pub async fn spawn_binary(
+    spec: &'static ServiceSpec,
+    binary: PathBuf,
+    config: &std::path::Path,
+    quiet: bool,
+) -> anyhow::Result<Running> {
+    let mut child = service_command(spec, &binary, config)?
         .env(
             "RELIEF__TELEMETRY__LEVEL",
             if quiet { "warn" } else { "info" },
         )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))?;
     for stream in [
