@@ -1,14 +1,36 @@
-//! 专项检查: inspection finds each planted anomaly and nothing else; the .xlsx reads back.
+//! 专项检查: an inspection finds each planted anomaly and nothing else; the
+//! report reads back, and exports as a workbook with Chinese headings.
 
 use super::*;
 
-#[tokio::test]
-async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
-    let funds = Funds::spawn().await;
+/// A year in the superior organisation 4 (branches 12 and 13) with one of
+/// each anomaly planted among settled cases, and an unpaid case elsewhere.
+struct PlantedYear {
+    funds: Funds,
+    /// Allocated, never paid.
+    unpaid: pb::Allocation,
+    /// The payment of a case paid without a receipt.
+    unreceipted_payment: pb::Disbursement,
+    /// Above the year's standard (a special case), settled.
+    above: pb::Allocation,
+    /// Two reliefs for one member in the year (the second a special case), settled.
+    repeat: [pb::Allocation; 2],
+    /// The reversal of a mistaken allocation.
+    reversal: pb::Posting,
+}
+
+/// Paid and receipted by the superior organisation's staff.
+async fn settle(funds: &Funds, allocation: &pb::Allocation) {
+    let mut staff = funds.client(Role::BranchStaff, "/1/4/").await;
+    let paid = pay(&mut staff, allocation).await;
+    receipt(&mut staff, allocation, &paid).await;
+}
+
+async fn planted_year() -> PlantedYear {
+    let funds = funded_year(10_000_000).await;
     let mut finance = funds.finance().await;
     let mut department = funds.department().await;
     let mut branch_staff = funds.client(Role::BranchStaff, "/1/4/").await;
-    top_up(&mut finance, 10_000_000).await;
     finance
         .put_relief_standard(pb::PutReliefStandardRequest {
             request_id: rid(),
@@ -25,14 +47,6 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
         .await
         .expect("standard");
 
-    let settler = branch_staff.clone();
-    let settle = |alloc: pb::Allocation| {
-        let mut branch_staff = settler.clone();
-        async move {
-            let paid = pay(&mut branch_staff, &alloc).await;
-            receipt(&mut branch_staff, &alloc, &paid).await;
-        }
-    };
     // Clean: paid, receipted, at the standard.
     let clean = allocate(
         &mut department,
@@ -40,7 +54,7 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
     )
     .await
     .expect("clean");
-    settle(clean.clone()).await;
+    settle(&funds, &clean).await;
     // Planted: unpaid.
     let unpaid = allocate(
         &mut department,
@@ -61,7 +75,7 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
     above.special_case = true;
     above.special_case_reason = "重大疾病，工委会议特批".into();
     let above = allocate(&mut department, above).await.expect("above");
-    settle(above.clone()).await;
+    settle(&funds, &above).await;
     // Planted: a repeat for one member (special case), both settled.
     let first = allocate(
         &mut department,
@@ -74,8 +88,8 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
     second.special_case_reason = "年内再次遭灾".into();
     second.relief_type = common::ReliefType::OneTimeRelief as i32;
     let second = allocate(&mut department, second).await.expect("r2");
-    settle(first.clone()).await;
-    settle(second.clone()).await;
+    settle(&funds, &first).await;
+    settle(&funds, &second).await;
     // Planted: a reversal of a mistaken allocation.
     let mistaken = allocate(
         &mut department,
@@ -102,55 +116,90 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
     )
     .await
     .expect("elsewhere");
+    PlantedYear {
+        funds,
+        unpaid,
+        unreceipted_payment,
+        above,
+        repeat: [first, second],
+        reversal,
+    }
+}
 
-    let as_of =
-        relief_runtime::time::to_proto(relief_runtime::time::today() + time::Duration::days(45));
-    let mut auditor = funds.auditor().await;
-    let mut superior = funds.client(Role::Auditor, "/1/4/").await;
-    let report = superior
-        .run_inspection(pb::RunInspectionRequest {
-            request_id: rid(),
-            year: year(),
-            org_id: 0,
-            unpaid_after_days: 30,
-            receipt_missing_after_days: 30,
-            as_of_date: Some(as_of),
-        })
-        .await
-        .expect("inspection")
-        .into_inner();
-    let ids = |items: Vec<&str>| {
-        items
-            .into_iter()
-            .map(str::to_owned)
-            .collect::<Vec<String>>()
-    };
+impl PlantedYear {
+    /// The superior organisation's auditor inspects its subtree as of 45
+    /// days on, with 30 days allowed for paying and for the receipt.
+    async fn inspect(&self) -> pb::InspectionReport {
+        let as_of = relief_runtime::time::to_proto(
+            relief_runtime::time::today() + time::Duration::days(45),
+        );
+        self.funds
+            .client(Role::Auditor, "/1/4/")
+            .await
+            .run_inspection(pb::RunInspectionRequest {
+                request_id: rid(),
+                year: year(),
+                org_id: 0,
+                unpaid_after_days: 30,
+                receipt_missing_after_days: 30,
+                as_of_date: Some(as_of),
+            })
+            .await
+            .expect("inspection")
+            .into_inner()
+    }
+}
+
+fn ids<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    items.into_iter().map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn an_allocation_unpaid_past_the_limit_is_found_with_its_days_outstanding() {
+    let planted = planted_year().await;
+    let report = planted.inspect().await;
     assert_eq!(
         ids(report
             .unpaid_allocations
             .iter()
-            .map(|u| u.allocation_id.as_str())
-            .collect()),
-        vec![unpaid.allocation_id.clone()]
+            .map(|u| u.allocation_id.as_str())),
+        vec![planted.unpaid.allocation_id.clone()]
     );
     assert_eq!(report.unpaid_allocations[0].days_outstanding, 45);
+}
+
+#[tokio::test]
+async fn a_payment_without_a_signed_receipt_past_the_limit_is_found() {
+    let planted = planted_year().await;
+    let report = planted.inspect().await;
     assert_eq!(
         ids(report
             .receipts_missing
             .iter()
-            .map(|m| m.disbursement_id.as_str())
-            .collect()),
-        vec![unreceipted_payment.disbursement_id.clone()]
+            .map(|m| m.disbursement_id.as_str())),
+        vec![planted.unreceipted_payment.disbursement_id.clone()]
     );
+}
+
+#[tokio::test]
+async fn an_allocation_above_the_standard_is_found_as_a_special_case() {
+    let planted = planted_year().await;
+    let report = planted.inspect().await;
     assert_eq!(
         ids(report
             .above_standard
             .iter()
-            .map(|a| a.allocation_id.as_str())
-            .collect()),
-        vec![above.allocation_id.clone()]
+            .map(|a| a.allocation_id.as_str())),
+        vec![planted.above.allocation_id.clone()]
     );
     assert!(report.above_standard[0].special_case);
+}
+
+#[tokio::test]
+async fn two_reliefs_for_one_member_are_found_as_a_repeat_with_their_total() {
+    let planted = planted_year().await;
+    let report = planted.inspect().await;
+    let [first, second] = &planted.repeat;
     assert_eq!(report.repeat_payments.len(), 1);
     assert_eq!(report.repeat_payments[0].member_id, "m-repeat");
     assert_eq!(
@@ -159,18 +208,26 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
     );
     assert!(report.repeat_payments[0].special_case_recorded);
     assert_eq!(fen(&report.repeat_payments[0].total), 50_000);
+}
+
+#[tokio::test]
+async fn a_reversed_allocation_is_found_among_the_reversals() {
+    let planted = planted_year().await;
+    let report = planted.inspect().await;
     assert_eq!(
-        ids(report
-            .reversals
-            .iter()
-            .map(|r| r.posting_id.as_str())
-            .collect()),
-        vec![reversal.posting_id.clone()]
+        ids(report.reversals.iter().map(|r| r.posting_id.as_str())),
+        vec![planted.reversal.posting_id.clone()]
     );
     assert_eq!(
         report.reversals[0].reversed_kind,
         pb::PostingKind::Allocation as i32
     );
+}
+
+#[tokio::test]
+async fn the_totals_count_the_live_allocations_of_the_inspected_subtree_only() {
+    let planted = planted_year().await;
+    let report = planted.inspect().await;
     let totals = report.totals.unwrap_or_default();
     assert_eq!(totals.allocation_count, 6, "six live allocations in /1/4/");
     assert_eq!(
@@ -184,9 +241,16 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
     assert_eq!(fen(&totals.receipted), 50_000 + 80_000 + 30_000 + 20_000);
     assert_eq!(report.by_unit.len(), 2);
     assert_eq!(report.by_relief_type.len(), 2);
+}
 
-    // The stored report reads back, and as a real workbook with Chinese headings.
-    let stored = auditor
+#[tokio::test]
+async fn the_stored_report_reads_back_as_it_was_run() {
+    let planted = planted_year().await;
+    let report = planted.inspect().await;
+    let stored = planted
+        .funds
+        .auditor()
+        .await
         .get_inspection_report(pb::GetInspectionReportRequest {
             report_id: report.report_id.clone(),
         })
@@ -194,8 +258,17 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
         .expect("stored")
         .into_inner();
     assert_eq!(stored, report);
+}
+
+#[tokio::test]
+async fn the_report_exports_as_a_workbook_with_a_sheet_per_finding() {
+    let planted = planted_year().await;
+    let report = planted.inspect().await;
     let (name, bytes) = download(
-        auditor
+        planted
+            .funds
+            .auditor()
+            .await
             .export_inspection(pb::ExportInspectionRequest {
                 report_id: report.report_id.clone(),
             })
@@ -228,16 +301,23 @@ async fn inspection_finds_each_planted_anomaly_and_nothing_else() {
     );
     assert_eq!(
         unpaid_sheet.get_value((2, 0)),
-        Some(&Data::String(unpaid.allocation_id.clone()))
+        Some(&Data::String(planted.unpaid.allocation_id.clone()))
     );
     assert_eq!(unpaid_sheet.get_value((2, 3)), Some(&Data::Float(500.0)));
     assert_eq!(unpaid_sheet.get_value((3, 0)), None, "nothing else");
     let above_sheet = book.worksheet_range("超标准").expect("sheet");
     assert_eq!(above_sheet.get_value((2, 4)), Some(&Data::Float(800.0)));
     assert_eq!(above_sheet.get_value((2, 5)), Some(&Data::Float(500.0)));
+}
 
+#[tokio::test]
+async fn the_vouchers_export_numbered_without_gaps_with_their_total() {
+    let planted = planted_year().await;
     let (name, bytes) = download(
-        auditor
+        planted
+            .funds
+            .auditor()
+            .await
             .export_vouchers(pb::ExportVouchersRequest {
                 year: year(),
                 ..Default::default()

@@ -94,6 +94,13 @@ impl Funds {
     }
 }
 
+/// A fresh funds service whose year finance has topped up with `fen`.
+async fn funded_year(fen: i64) -> Funds {
+    let funds = Funds::spawn().await;
+    top_up(&mut funds.finance().await, fen).await;
+    funds
+}
+
 /// The case the stories follow: the committee decided application `app-1` of
 /// member `m-1` in branch 12, and the department allocates `fen` for it.
 async fn allocated_case(funds: &Funds, fen: i64) -> pb::Allocation {
