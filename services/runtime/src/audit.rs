@@ -17,7 +17,7 @@ use tonic::{Request, Response};
 
 use crate::auth::Permission;
 
-use crate::error::internal;
+use crate::error::{Error, Result};
 use crate::pagination::Page;
 
 /// Any fixed number: the advisory lock that orders appends within a schema.
@@ -59,17 +59,14 @@ pub async fn append(
     action: &str,
     resource: &str,
     change: &serde_json::Value,
-) -> Result<(), Status> {
-    let fail = |err: sqlx::Error| internal("appending to the audit chain", err);
+) -> Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(CHAIN_LOCK)
         .execute(&mut *tx)
-        .await
-        .map_err(fail)?;
+        .await?;
     let last = sqlx::query("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(fail)?;
+        .await?;
     let (prev_seq, prev_hash): (i64, String) = match last {
         Some(row) => (row.get(0), row.get(1)),
         None => (0, String::new()),
@@ -77,7 +74,7 @@ pub async fn append(
     let seq = prev_seq + 1;
     let at = OffsetDateTime::now_utc()
         .format(&Rfc3339)
-        .map_err(|err| internal("formatting a timestamp", err))?;
+        .map_err(|err| Error::internal("formatting a timestamp", err))?;
     let change = change.to_string();
     let hash = entry_hash(&prev_hash, seq, &at, actor, action, resource, &change);
     sqlx::query(
@@ -94,8 +91,7 @@ pub async fn append(
     .bind(&prev_hash)
     .bind(&hash)
     .execute(&mut *tx)
-    .await
-    .map_err(fail)?;
+    .await?;
     Ok(())
 }
 
@@ -121,17 +117,13 @@ fn entry_from_row(row: &sqlx::postgres::PgRow) -> (AuditEntry, String) {
 }
 
 /// Recomputes the whole chain and names the first entry that does not hold.
-pub async fn verify(pool: &PgPool) -> Result<VerifyAuditChainResponse, Status> {
+pub async fn verify(pool: &PgPool) -> Result<VerifyAuditChainResponse> {
     use futures::TryStreamExt;
     let mut rows = sqlx::query("SELECT * FROM audit_chain ORDER BY seq").fetch(pool);
     let mut expected_prev = String::new();
     let mut expected_seq = 1_i64;
     let mut checked = 0_i64;
-    while let Some(row) = rows
-        .try_next()
-        .await
-        .map_err(|err| internal("reading the audit chain", err))?
-    {
+    while let Some(row) = rows.try_next().await? {
         let (entry, at) = entry_from_row(&row);
         let actor = entry.actor.clone().unwrap_or_default();
         let recomputed = entry_hash(
@@ -176,7 +168,7 @@ pub async fn verify(pool: &PgPool) -> Result<VerifyAuditChainResponse, Status> {
 pub async fn list(
     pool: &PgPool,
     request: &ListAuditEntriesRequest,
-) -> Result<ListAuditEntriesResponse, Status> {
+) -> Result<ListAuditEntriesResponse> {
     let page = Page::<i64>::of("ListAuditEntries", request)?;
     list_page(pool, &request.resource, page).await
 }
@@ -185,7 +177,7 @@ async fn list_page(
     pool: &PgPool,
     resource: &str,
     page: Page<i64>,
-) -> Result<ListAuditEntriesResponse, Status> {
+) -> Result<ListAuditEntriesResponse> {
     let rows = sqlx::query(
         "SELECT * FROM audit_chain WHERE seq > $1 AND ($2 = '' OR resource = $2) ORDER BY seq LIMIT $3",
     )
@@ -193,8 +185,7 @@ async fn list_page(
     .bind(resource)
     .bind(page.fetch())
     .fetch_all(pool)
-    .await
-    .map_err(|err| crate::error::database("listing the audit chain", &err))?;
+    .await?;
     let mut entries: Vec<AuditEntry> = rows.iter().map(|row| entry_from_row(row).0).collect();
     let next_page_token = page.next(&mut entries, |entry| entry.seq);
     Ok(ListAuditEntriesResponse {
@@ -242,7 +233,7 @@ pub async fn verify_chain(
 ) -> Result<Response<VerifyAuditChainResponse>, Status> {
     rpc.read(request, |caller, _: WholeChain| async move {
         caller.authorize(Permission::AuditRead, &rpc.committee().path)?;
-        Ok(verify(rpc.pool()).await?)
+        verify(rpc.pool()).await
     })
     .await
 }
@@ -257,7 +248,7 @@ pub async fn list_entries(
         request,
         |caller, EntriesPage { resource, page }| async move {
             caller.authorize(Permission::AuditRead, &rpc.committee().path)?;
-            Ok(list_page(rpc.pool(), &resource, page).await?)
+            list_page(rpc.pool(), &resource, page).await
         },
     )
     .await

@@ -32,8 +32,8 @@ impl FieldViolations {
 
     /// Records a problem with the request's idempotency key, if it has one.
     pub fn check_request_id(&mut self, request_id: &str) {
-        if let Err(status) = crate::idempotency::check_request_id(request_id) {
-            self.add("request_id", status.message());
+        if let Some(problem) = crate::idempotency::request_id_problem(request_id) {
+            self.add("request_id", problem);
         }
     }
 
@@ -54,36 +54,6 @@ impl FieldViolations {
             .iter()
             .map(|(field, description)| (field.as_str(), description.as_str()))
     }
-
-    /// `Ok(())` when nothing was recorded, else the `INVALID_ARGUMENT` status.
-    pub fn into_result(self) -> Result<(), Status> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(self.into_status())
-        }
-    }
-
-    pub fn into_status(self) -> Status {
-        let message = self
-            .violations
-            .iter()
-            .map(|(field, description)| format!("{field}: {description}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let mut details = ErrorDetails::new();
-        for (field, description) in self.violations {
-            details.add_bad_request_violation(field, description);
-        }
-        Status::with_error_details(Code::InvalidArgument, message, details)
-    }
-}
-
-/// One bad field, answered at once.
-pub fn invalid_field(field: &str, description: &str) -> Status {
-    let mut violations = FieldViolations::new();
-    violations.add(field, description);
-    violations.into_status()
 }
 
 /// The field violations carried by a status, as `(field, description)` pairs.
@@ -99,37 +69,6 @@ pub fn field_violations(status: &Status) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Maps a database error that no domain rule explains. The detail is logged,
-/// not sent: it may hold data the caller must not see.
-pub fn internal(context: &str, err: impl std::fmt::Display) -> Status {
-    tracing::error!(error = %err, "{context}");
-    Status::internal(format!("{context}: internal error"))
-}
-
-/// Maps a database error no domain rule explains. Input the database cannot
-/// store (a NUL character in text) is the caller's mistake, not ours; a
-/// statement cancelled by its timeout is a deadline; the rest is internal.
-pub fn database(context: &str, err: &sqlx::Error) -> Status {
-    if let sqlx::Error::Database(db) = err {
-        match db.code().as_deref() {
-            // character_not_in_repertoire, untranslatable_character
-            Some("22021") | Some("22P05") => {
-                return Status::invalid_argument(
-                    "text contains a character that cannot be stored (NUL or invalid UTF-8)",
-                );
-            }
-            // query_canceled
-            Some("57014") => {
-                return Status::deadline_exceeded(format!(
-                    "{context}: the statement took too long"
-                ));
-            }
-            _ => {}
-        }
-    }
-    internal(context, err)
 }
 
 /// The `ErrorInfo.domain` of every error the services answer with.
@@ -487,7 +426,8 @@ mod tests {
     #[test]
     fn named_fields_of_a_runtime_status_gain_the_reason() {
         let status =
-            Error::from(invalid_field("page_size", "must not be negative")).into_status("funds");
+            Error::from(Error::invalid("page_size", "must not be negative").into_status(""))
+                .into_status("funds");
         assert_eq!(status.code(), Code::InvalidArgument);
         assert_eq!(
             status.get_details_error_info().map(|info| info.reason),

@@ -6,62 +6,16 @@
 
 use prost::Message;
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, Row};
-use tonic::Status;
+use sqlx::PgConnection;
 
-use crate::error::{Error, internal, invalid_field};
+use crate::error::Error;
 
 /// The outcome of claiming a request id.
 pub enum Claim<R> {
-    /// First time: do the work, then call [`complete`] in the same transaction.
+    /// First time: do the work, then [`store_answer`] in the same transaction.
     Fresh,
     /// Seen before with the same content: answer this and do nothing.
     Replay(R),
-}
-
-/// Claims `request_id` for `method` within the open transaction `tx`.
-pub async fn claim<Q: Message, R: Message + Default>(
-    tx: &mut PgConnection,
-    method: &str,
-    request_id: &str,
-    request: &Q,
-) -> Result<Claim<R>, Status> {
-    check_request_id(request_id)?;
-    let request_hash = hex::encode(Sha256::digest(request.encode_to_vec()));
-    let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (request_id, method, request_hash) VALUES ($1, $2, $3)
-         ON CONFLICT (request_id) DO NOTHING",
-    )
-    .bind(request_id)
-    .bind(method)
-    .bind(&request_hash)
-    .execute(&mut *tx)
-    .await
-    .map_err(|err| internal("claiming request_id", err))?
-    .rows_affected();
-    if inserted == 1 {
-        return Ok(Claim::Fresh);
-    }
-    let row = sqlx::query(
-        "SELECT method, request_hash, response FROM idempotency_keys WHERE request_id = $1",
-    )
-    .bind(request_id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|err| internal("reading request_id", err))?;
-    let (seen_method, seen_hash, response): (String, String, Option<Vec<u8>>) =
-        (row.get(0), row.get(1), row.get(2));
-    if seen_method != method || seen_hash != request_hash {
-        return Err(Status::already_exists(format!(
-            "request_id {request_id} was already used for a different request ({seen_method}); use a new request_id"
-        )));
-    }
-    let response = response.ok_or_else(|| {
-        Status::aborted("the first request with this request_id is still running")
-    })?;
-    R::decode(response.as_slice())
-        .map(Claim::Replay)
-        .map_err(|err| internal("decoding the stored answer", err))
 }
 
 /// What a request id is bound to: the method, the caller and the request's
@@ -79,7 +33,7 @@ pub fn fingerprint<Q: Message>(method: &str, caller_id: &str, request: &Q) -> St
 
 /// Claims a (checked) `request_id` with its [`fingerprint`] within the open
 /// transaction `tx`; the pipeline's first step of every write.
-pub async fn claim_fingerprint<R: Message + Default>(
+pub async fn claim<R: Message + Default>(
     tx: &mut PgConnection,
     method: &str,
     request_id: &str,
@@ -127,51 +81,17 @@ pub async fn store_answer<R: Message>(
     Ok(())
 }
 
-/// Stores the answer of a fresh request, in the transaction that did the work.
-pub async fn complete<R: Message>(
-    tx: &mut PgConnection,
-    request_id: &str,
-    response: &R,
-) -> Result<(), Status> {
-    sqlx::query("UPDATE idempotency_keys SET response = $2 WHERE request_id = $1")
-        .bind(request_id)
-        .bind(response.encode_to_vec())
-        .execute(&mut *tx)
-        .await
-        .map_err(|err| internal("storing the answer", err))?;
-    Ok(())
-}
-
-/// A request id is required on every mutating request; UUIDs fit, but any
-/// printable token of up to 128 characters does.
-pub fn check_request_id(request_id: &str) -> Result<(), Status> {
+/// What is wrong with a request id, if anything. A request id is required
+/// on every mutating request; UUIDs fit, but any printable token of up to
+/// 128 characters does.
+pub fn request_id_problem(request_id: &str) -> Option<&'static str> {
     if request_id.is_empty() {
-        return Err(invalid_field(
-            "request_id",
-            "required: a unique id per intended action, reused on retry",
-        ));
+        Some("required: a unique id per intended action, reused on retry")
+    } else if request_id.len() > 128 || !request_id.chars().all(|c| c.is_ascii_graphic()) {
+        Some("at most 128 printable ASCII characters")
+    } else {
+        None
     }
-    if request_id.len() > 128 || !request_id.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(invalid_field(
-            "request_id",
-            "at most 128 printable ASCII characters",
-        ));
-    }
-    Ok(())
-}
-
-/// Stores the answer of a fresh request, commits the transaction that did
-/// the work, and hands the answer back: the last step of every mutating RPC.
-pub async fn finish<R: Message>(
-    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
-    request_id: &str,
-    response: R,
-) -> Result<R, Status> {
-    complete(&mut tx, request_id, &response).await?;
-    tx.commit()
-        .await
-        .map_err(|err| internal("committing", err))?;
-    Ok(response)
 }
 
 /// Forgets request ids older than `retention`: a client retries within

@@ -10,10 +10,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
-use tonic::Status;
 use uuid::Uuid;
 
-use crate::error::{FieldViolations, invalid_field};
+use crate::error::FieldViolations;
 
 pub use relief_proto::Paged;
 
@@ -26,9 +25,9 @@ const FINGERPRINT_LEN: usize = 8;
 
 /// The effective page size: 0 means the default; larger than the ceiling is
 /// coerced down (AIP-158); negative is refused.
-pub fn page_size(requested: i32, field: &str) -> Result<i64, Status> {
+pub fn page_size(requested: i32) -> Result<i64, &'static str> {
     match requested {
-        n if n < 0 => Err(invalid_field(field, "must not be negative")),
+        n if n < 0 => Err("must not be negative"),
         0 => Ok(DEFAULT_PAGE_SIZE),
         n => Ok(i64::from(n).min(MAX_PAGE_SIZE)),
     }
@@ -95,13 +94,13 @@ pub fn token<K: Key>(filters: Filters, after: K) -> String {
 }
 
 /// The key a `token` names, for a request with `filters`: `None` for the
-/// first page (no token); `INVALID_ARGUMENT` naming `field` for a token this
-/// listing did not issue, or issued for other filters.
-pub fn after<K: Key>(token: &str, filters: Filters, field: &str) -> Result<Option<K>, Status> {
+/// first page (no token); what is wrong with a token this listing did not
+/// issue, or issued for other filters.
+pub fn after<K: Key>(token: &str, filters: Filters) -> Result<Option<K>, &'static str> {
     if token.is_empty() {
         return Ok(None);
     }
-    let bad = || invalid_field(field, "not a page token from a previous response");
+    let bad = || "not a page token from a previous response";
     let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
     let Some((&VERSION, rest)) = bytes.split_first() else {
         return Err(bad());
@@ -111,10 +110,9 @@ pub fn after<K: Key>(token: &str, filters: Filters, field: &str) -> Result<Optio
     }
     let (fingerprint, rest) = rest.split_at(FINGERPRINT_LEN);
     if fingerprint != filters.0 {
-        return Err(invalid_field(
-            field,
+        return Err(
             "was issued for a request with other filters: repeat those filters, or start again without a page_token",
-        ));
+        );
     }
     match rest.split_first() {
         Some((&kind, key)) if kind == K::KIND => K::from_bytes(key).map(Some).ok_or_else(bad),
@@ -137,14 +135,12 @@ impl<K: Key> Page<K> {
     /// size).
     pub fn parse(method: &str, request: &impl Paged, violations: &mut FieldViolations) -> Self {
         let filters = Filters::of(method, request);
-        let limit = page_size(request.page_size(), "page_size").unwrap_or_else(|status| {
-            violations.add("page_size", status.message());
+        let limit = page_size(request.page_size()).unwrap_or_else(|problem| {
+            violations.add("page_size", problem);
             DEFAULT_PAGE_SIZE
         });
-        let after = after(request.page_token(), filters, "page_token").unwrap_or_else(|status| {
-            for (field, description) in crate::error::field_violations(&status) {
-                violations.add(field, description);
-            }
+        let after = after(request.page_token(), filters).unwrap_or_else(|problem| {
+            violations.add("page_token", problem);
             None
         });
         Page {
@@ -156,10 +152,10 @@ impl<K: Key> Page<K> {
 
     /// The page `request` to `method` asks for, or `INVALID_ARGUMENT` naming
     /// every bad page field.
-    pub fn of(method: &str, request: &impl Paged) -> Result<Self, Status> {
+    pub fn of(method: &str, request: &impl Paged) -> crate::error::Result<Self> {
         let mut violations = FieldViolations::new();
         let page = Self::parse(method, request, &mut violations);
-        violations.into_result().map(|()| page)
+        Ok(violations.then(|| page)?)
     }
 
     /// How many rows to fetch: one more than the page, to learn whether
@@ -200,11 +196,14 @@ mod tests {
         Filters::of("ListAuditEntries", &request(resource, ""))
     }
 
-    fn violated(status: &Status) -> Vec<String> {
-        crate::error::field_violations(status)
-            .into_iter()
-            .map(|(field, _)| field)
-            .collect()
+    fn violated(refused: &crate::error::Error) -> Vec<String> {
+        match refused {
+            crate::error::Error::Invalid(violations) => violations
+                .iter()
+                .map(|(field, _)| field.to_owned())
+                .collect(),
+            other => panic!("not a field violation: {other}"),
+        }
     }
 
     #[test]
@@ -212,7 +211,7 @@ mod tests {
         let id = Uuid::new_v4();
         let token_of_id = token(filters("members/1"), id);
         assert_eq!(
-            after::<Uuid>(&token_of_id, filters("members/1"), "page_token").ok(),
+            after::<Uuid>(&token_of_id, filters("members/1")).ok(),
             Some(Some(id))
         );
         for seq in [0, 7, i64::MAX] {
@@ -224,7 +223,7 @@ mod tests {
         let first = Page::<i64>::of("ListAuditEntries", &request("", "")).expect("page");
         assert_eq!(first.after, None, "no token: the first page");
         assert!(
-            after::<i64>(&token_of_id, filters("members/1"), "page_token").is_err(),
+            after::<i64>(&token_of_id, filters("members/1")).is_err(),
             "a key of another kind"
         );
     }
@@ -234,7 +233,6 @@ mod tests {
         let issued = token(filters("members/1"), 7_i64);
         let refused = Page::<i64>::of("ListAuditEntries", &request("members/2", &issued))
             .expect_err("other filters");
-        assert_eq!(refused.code(), tonic::Code::InvalidArgument);
         assert_eq!(violated(&refused), ["page_token"]);
         let refused = Page::<i64>::of("ListSensitiveReads", &request("members/1", &issued))
             .expect_err("another method");

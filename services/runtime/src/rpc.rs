@@ -244,7 +244,7 @@ impl Rpc {
     {
         let mut tx = self.pool.begin().await?;
         if let Claim::Replay(answer) =
-            idempotency::claim_fingerprint(&mut tx, method, &request_id, &fingerprint).await?
+            idempotency::claim(&mut tx, method, &request_id, &fingerprint).await?
         {
             return Ok(answer);
         }
@@ -291,9 +291,7 @@ impl Work {
         resource: &str,
         change: &serde_json::Value,
     ) -> Result<()> {
-        crate::audit::append(&mut self.tx, &self.actor, action, resource, change)
-            .await
-            .map_err(Error::from)
+        crate::audit::append(&mut self.tx, &self.actor, action, resource, change).await
     }
 
     /// Writes an event to the outbox for each destination, delivered after
