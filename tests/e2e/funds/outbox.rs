@@ -173,19 +173,25 @@ async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
     panic!("timed out waiting until {what}");
 }
 
-#[tokio::test]
-async fn outbox_events_survive_a_dead_receiver_and_a_killed_relay() {
-    // An address where nothing listens yet.
-    let receiver_addr = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
-        probe.local_addr().expect("addr")
-    };
-    let schema = unique_schema("funds");
-    let configure = move |settings: &mut relief_funds::Settings| {
+/// The events that tell the notification service, oldest first.
+async fn notify_events(pool: &sqlx::PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT o.event_id::text FROM event_outbox o JOIN event_deliveries d USING (event_id)
+         WHERE d.destination = 'notify' ORDER BY o.seq",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("events")
+}
+
+/// Settings that relay to a notification service at `receiver`, as the
+/// funds service's own principal, polling and retrying quickly.
+fn relaying_to(receiver: SocketAddr) -> impl Fn(&mut relief_funds::Settings) + Copy {
+    move |settings: &mut relief_funds::Settings| {
         settings
             .runtime
             .peers
-            .insert("notify", &format!("http://{receiver_addr}"));
+            .insert("notify", &format!("http://{receiver}"));
         settings.runtime.peers.timeout_ms = 60_000;
         settings.runtime.auth.service_signing_key = Some(SecretString::from(FUNDS_PRIVATE_KEY));
         settings.runtime.auth.principal.roles = vec![RoleBinding {
@@ -195,77 +201,140 @@ async fn outbox_events_survive_a_dead_receiver_and_a_killed_relay() {
         settings.runtime.outbox.poll_interval_ms = 50;
         settings.runtime.outbox.initial_backoff_ms = 50;
         settings.runtime.outbox.max_backoff_ms = 200;
+    }
+}
+
+/// A funds service relaying to a notification service that is down (nothing
+/// listens at its address yet), and a budget, an allocation and its payment
+/// written meanwhile.
+struct ReceiverDown {
+    schema: String,
+    receiver_addr: SocketAddr,
+    funds: Funds,
+    pool: sqlx::PgPool,
+}
+
+async fn changes_while_the_receiver_is_down() -> ReceiverDown {
+    // An address where nothing listens yet.
+    let receiver_addr = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
+        probe.local_addr().expect("addr")
     };
-    let funds = Funds::start(&schema, configure).await;
+    let schema = unique_schema("funds");
+    let funds = Funds::start(&schema, relaying_to(receiver_addr)).await;
     let pool = raw_pool(&schema).await;
-    let mut finance = funds.finance().await;
-    let mut department = funds.department().await;
-    top_up(&mut finance, 1_000_000).await;
+    top_up(&mut funds.finance().await, 1_000_000).await;
     let alloc = allocate(
-        &mut department,
+        &mut funds.department().await,
         allocation("app-relay", "m-relay", branch(12), 30_000),
     )
     .await
     .expect("allocation");
-    let mut branch_staff = funds.client(Role::BranchStaff, "/1/4/12/").await;
-    pay(&mut branch_staff, &alloc).await;
+    pay(&mut funds.branch_staff().await, &alloc).await;
+    ReceiverDown {
+        schema,
+        receiver_addr,
+        funds,
+        pool,
+    }
+}
 
-    // The events were written with the changes, and the receiver is down:
-    // they stay, retried, never marked delivered.
-    let events: Vec<String> = sqlx::query_scalar(
-        "SELECT o.event_id::text FROM event_outbox o JOIN event_deliveries d USING (event_id)
-         WHERE d.destination = 'notify' ORDER BY o.seq",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("events");
+impl ReceiverDown {
+    async fn until_the_relay_has_failed_several_times(&self) {
+        eventually("the relay has failed several times", async || {
+            pending_notify(&self.pool).await.1 >= 3
+        })
+        .await;
+    }
+
+    /// The receiver comes back but hangs mid-delivery, and the service is
+    /// killed there: what is left, and the receiver (still hanging).
+    async fn killed_mid_delivery(self) -> KilledMidDelivery {
+        self.until_the_relay_has_failed_several_times().await;
+        let receiver = FakeNotify::new();
+        *receiver.hang.lock().expect("lock") = true;
+        receiver.serve(self.receiver_addr).await;
+        eventually("the relay is mid-delivery", async || {
+            *receiver.calls.lock().expect("lock") > 0
+        })
+        .await;
+        self.funds.kill().await;
+        KilledMidDelivery {
+            schema: self.schema,
+            receiver_addr: self.receiver_addr,
+            pool: self.pool,
+            receiver,
+        }
+    }
+}
+
+struct KilledMidDelivery {
+    schema: String,
+    receiver_addr: SocketAddr,
+    pool: sqlx::PgPool,
+    receiver: FakeNotify,
+}
+
+#[tokio::test]
+async fn events_are_written_with_the_changes_that_cause_them() {
+    let down = changes_while_the_receiver_is_down().await;
+    let events = notify_events(&down.pool).await;
     assert_eq!(
         events.len(),
         2,
         "allocation and payment tell the notification service"
     );
     assert_eq!(
-        count(&pool, "event_outbox").await,
+        count(&down.pool, "event_outbox").await,
         3,
         "budget, allocation, payment"
     );
-    eventually("the relay has failed several times", async || {
-        pending_notify(&pool).await.1 >= 3
-    })
-    .await;
-    assert_eq!(pending_notify(&pool).await.0, 2);
+}
+
+#[tokio::test]
+async fn while_the_receiver_is_down_events_are_retried_and_never_marked_delivered() {
+    let down = changes_while_the_receiver_is_down().await;
+    down.until_the_relay_has_failed_several_times().await;
+    assert_eq!(pending_notify(&down.pool).await.0, 2);
     let error: String = sqlx::query_scalar(
         "SELECT last_error FROM event_deliveries WHERE destination = 'notify' LIMIT 1",
     )
-    .fetch_one(&pool)
+    .fetch_one(&down.pool)
     .await
     .expect("error");
     assert!(!error.is_empty());
+}
 
-    // The receiver comes back but hangs mid-delivery; the service is killed.
-    let receiver = FakeNotify::new();
-    *receiver.hang.lock().expect("lock") = true;
-    receiver.serve(receiver_addr).await;
-    eventually("the relay is mid-delivery", async || {
-        *receiver.calls.lock().expect("lock") > 0
-    })
-    .await;
-    funds.kill().await;
+#[tokio::test]
+async fn a_relay_killed_mid_delivery_loses_nothing_and_marks_nothing_delivered() {
+    let killed = changes_while_the_receiver_is_down()
+        .await
+        .killed_mid_delivery()
+        .await;
     assert_eq!(
-        pending_notify(&pool).await.0,
+        pending_notify(&killed.pool).await.0,
         2,
         "nothing lost, nothing marked delivered"
     );
-    assert!(receiver.accepted.lock().expect("lock").is_empty());
+    assert!(killed.receiver.accepted.lock().expect("lock").is_empty());
+}
 
+#[tokio::test]
+async fn after_a_restart_every_event_is_delivered_once_the_receiver_answers() {
+    let killed = changes_while_the_receiver_is_down()
+        .await
+        .killed_mid_delivery()
+        .await;
+    let events = notify_events(&killed.pool).await;
     // The receiver answers again; the service restarts and delivers everything.
-    *receiver.hang.lock().expect("lock") = false;
-    let funds = Funds::start(&schema, configure).await;
+    *killed.receiver.hang.lock().expect("lock") = false;
+    let funds = Funds::start(&killed.schema, relaying_to(killed.receiver_addr)).await;
     eventually("every event is delivered", async || {
-        pending_notify(&pool).await.0 == 0
+        pending_notify(&killed.pool).await.0 == 0
     })
     .await;
-    let accepted: HashSet<String> = receiver
+    let accepted: HashSet<String> = killed
+        .receiver
         .accepted
         .lock()
         .expect("lock")
