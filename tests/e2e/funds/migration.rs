@@ -3,8 +3,17 @@
 
 use super::*;
 
-#[tokio::test]
-async fn events_of_the_old_outbox_move_to_the_runtime_outbox() {
+/// A schema from before the runtime's outbox with two events in funds' own
+/// outbox — one delivered (to notify and workflow), one still pending after
+/// four failed attempts — then migrated to today's.
+struct MigratedOldSchema {
+    schema: String,
+    pool: sqlx::PgPool,
+    delivered: uuid::Uuid,
+    pending: uuid::Uuid,
+}
+
+async fn migrated_old_schema() -> MigratedOldSchema {
     let schema = unique_schema("funds");
     let database = relief_tests::runtime_settings(&schema).database;
     let before_the_move = sqlx::migrate::Migrator::with_migrations(
@@ -40,33 +49,49 @@ async fn events_of_the_old_outbox_move_to_the_runtime_outbox() {
     let pool = relief_runtime::db::connect_and_migrate(&database, &relief_funds::MIGRATOR)
         .await
         .expect("migrated");
+    MigratedOldSchema {
+        schema,
+        pool,
+        delivered,
+        pending,
+    }
+}
+
+#[tokio::test]
+async fn events_of_the_old_outbox_move_to_the_runtime_outbox() {
+    let old = migrated_old_schema().await;
     let events: Vec<(uuid::Uuid, String, Vec<u8>)> =
         sqlx::query_as("SELECT event_id, kind, payload FROM event_outbox ORDER BY seq")
-            .fetch_all(&pool)
+            .fetch_all(&old.pool)
             .await
             .expect("moved events");
     assert_eq!(
         events,
         [
-            (delivered, "ALLOCATION_CREATED".to_owned(), vec![8, 2]),
-            (pending, "RECEIPT_MISSING".to_owned(), vec![8, 5]),
+            (old.delivered, "ALLOCATION_CREATED".to_owned(), vec![8, 2]),
+            (old.pending, "RECEIPT_MISSING".to_owned(), vec![8, 5]),
         ]
     );
+}
+
+#[tokio::test]
+async fn deliveries_move_with_their_attempts_errors_and_whether_they_were_delivered() {
+    let old = migrated_old_schema().await;
     let deliveries: Vec<(uuid::Uuid, String, i32, String, bool)> = sqlx::query_as(
         "SELECT event_id, destination, attempts, last_error, delivered_at IS NOT NULL
          FROM event_deliveries ORDER BY event_id = $1 DESC, destination",
     )
-    .bind(delivered)
-    .fetch_all(&pool)
+    .bind(old.delivered)
+    .fetch_all(&old.pool)
     .await
     .expect("moved deliveries");
     assert_eq!(
         deliveries,
         [
-            (delivered, "notify".to_owned(), 1, String::new(), true),
-            (delivered, "workflow".to_owned(), 1, String::new(), true),
+            (old.delivered, "notify".to_owned(), 1, String::new(), true),
+            (old.delivered, "workflow".to_owned(), 1, String::new(), true),
             (
-                pending,
+                old.pending,
                 "notify".to_owned(),
                 4,
                 "Unavailable: down".to_owned(),
@@ -74,12 +99,17 @@ async fn events_of_the_old_outbox_move_to_the_runtime_outbox() {
             ),
         ]
     );
+}
+
+#[tokio::test]
+async fn funds_own_outbox_tables_are_gone_after_the_move() {
+    let old = migrated_old_schema().await;
     let old_tables: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM information_schema.tables
          WHERE table_schema = $1 AND table_name IN ('outbox', 'outbox_deliveries')",
     )
-    .bind(&schema)
-    .fetch_one(&pool)
+    .bind(&old.schema)
+    .fetch_one(&old.pool)
     .await
     .expect("tables");
     assert_eq!(old_tables, 0, "funds' own outbox is gone");
