@@ -3,17 +3,32 @@
 
 use std::time::{Duration, Instant};
 
+use relief_tests::Spawned;
+use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-#[tokio::test]
-async fn a_stopping_service_reports_not_serving_while_it_drains_then_exits() {
-    let ledger = relief_tests::spawn_ledger_draining(1500).await;
-    let mut health = HealthClient::new(relief_tests::channel(ledger.addr).await);
-    let check = || HealthCheckRequest {
+/// How long the ledger of these tests drains when asked to stop.
+const DRAIN: Duration = Duration::from_millis(1500);
+
+/// A ledger that drains for `DRAIN` when asked to stop, and a health client
+/// of it.
+async fn draining_ledger() -> (Spawned, HealthClient<Channel>) {
+    let ledger = relief_tests::spawn_ledger_draining(DRAIN.as_millis() as u64).await;
+    let health = HealthClient::new(relief_tests::channel(ledger.addr).await);
+    (ledger, health)
+}
+
+fn check() -> HealthCheckRequest {
+    HealthCheckRequest {
         service: "relief.ledger.v1.LedgerService".into(),
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_running_service_reports_serving() {
+    let (_ledger, mut health) = draining_ledger().await;
     let status = health
         .check(check())
         .await
@@ -21,7 +36,11 @@ async fn a_stopping_service_reports_not_serving_while_it_drains_then_exits() {
         .into_inner()
         .status;
     assert_eq!(status, ServingStatus::Serving as i32);
+}
 
+#[tokio::test]
+async fn a_stopping_service_reports_not_serving_while_it_drains() {
+    let (ledger, mut health) = draining_ledger().await;
     let started = Instant::now();
     let stopped = tokio::spawn(ledger.stop_and_wait());
     let mut saw_not_serving = false;
@@ -39,13 +58,19 @@ async fn a_stopping_service_reports_not_serving_while_it_drains_then_exits() {
         "health must say NOT_SERVING during the drain"
     );
     drop(health);
+    let _ = tokio::time::timeout(Duration::from_secs(10), stopped).await;
+}
+
+#[tokio::test]
+async fn a_stopping_service_ends_cleanly_only_after_its_drain() {
+    let (ledger, health) = draining_ledger().await;
+    let started = Instant::now();
+    let stopped = tokio::spawn(ledger.stop_and_wait());
+    drop(health);
     tokio::time::timeout(Duration::from_secs(10), stopped)
         .await
         .expect("the service ends after draining")
         .expect("task")
         .expect("a clean stop");
-    assert!(
-        started.elapsed() >= Duration::from_millis(1500),
-        "it drained first"
-    );
+    assert!(started.elapsed() >= DRAIN, "it drained first");
 }
