@@ -7,10 +7,18 @@ use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
 use tonic::Code;
 
-use super::{World, create_member, id_number, record_request, violated_fields};
+use super::{Client, World, create_member, id_number, record_request, violated_fields};
 
-#[tokio::test]
-async fn a_record_keeps_its_whole_history_and_stale_etags_are_refused() {
+/// A member of branch A with a hardship record (a household of 3 with
+/// 36,000 yuan a year), and the branch's staff who keep it.
+struct RecordedCase {
+    staff: Client,
+    record: pb::HardshipRecord,
+    /// Kept so the ledger runs as long as the case.
+    _world: World,
+}
+
+async fn recorded_case() -> RecordedCase {
     let world = World::new().await;
     let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
     let member = create_member(
@@ -29,41 +37,116 @@ async fn a_record_keeps_its_whole_history_and_stale_etags_are_refused() {
         .await
         .expect("record")
         .into_inner();
-    assert_eq!(record.status, pb::RecordStatus::Active as i32);
-    assert!(!record.recognised);
+    RecordedCase {
+        staff,
+        record,
+        _world: world,
+    }
+}
 
-    let adjust = |etag: &str, size: i32| pb::UpdateRecordRequest {
-        request_id: uuid::Uuid::new_v4().to_string(),
-        record: Some(pb::HardshipRecord {
-            record_id: record.record_id.clone(),
-            etag: etag.to_owned(),
-            household_size: size,
-            ..Default::default()
-        }),
-        update_mask: Some(prost_types::FieldMask {
-            paths: vec![
-                "household_size".into(),
-                "income.annual_household_income".into(),
-            ],
-        }),
-        annual_household_income: Some(Money { fen: 2_400_000 }),
-        reason: "子女毕业离家".into(),
-    };
-    let adjusted = staff
-        .update_record(adjust(&record.etag, 2))
-        .await
-        .expect("adjust")
-        .into_inner();
+impl RecordedCase {
+    /// The household shrank to `size` with 24,000 yuan a year, on `etag`.
+    fn adjustment(&self, etag: &str, size: i32) -> pb::UpdateRecordRequest {
+        pb::UpdateRecordRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            record: Some(pb::HardshipRecord {
+                record_id: self.record.record_id.clone(),
+                etag: etag.to_owned(),
+                household_size: size,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec![
+                    "household_size".into(),
+                    "income.annual_household_income".into(),
+                ],
+            }),
+            annual_household_income: Some(Money { fen: 2_400_000 }),
+            reason: "子女毕业离家".into(),
+        }
+    }
+
+    /// The record adjusted to a household of 2.
+    async fn adjusted(&mut self) -> pb::HardshipRecord {
+        let adjustment = self.adjustment(&self.record.etag, 2);
+        self.staff
+            .update_record(adjustment)
+            .await
+            .expect("adjust")
+            .into_inner()
+    }
+
+    /// The record adjusted, then removed by the year's verification.
+    async fn removed(&mut self) -> pb::HardshipRecord {
+        let adjusted = self.adjusted().await;
+        self.staff
+            .record_verification(pb::RecordVerificationRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                record_id: self.record.record_id.clone(),
+                etag: adjusted.etag.clone(),
+                verification: Some(pb::Verification {
+                    year: 2026,
+                    outcome: common::VerificationOutcome::Remove as i32,
+                    findings: "本人已康复并返岗，家庭收入恢复".into(),
+                    notice_result: "公示无异议".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .await
+            .expect("verification")
+            .into_inner()
+    }
+
+    async fn history(&mut self) -> Vec<pb::HistoryEntry> {
+        self.staff
+            .list_history(pb::ListHistoryRequest {
+                resource: format!("records/{}", self.record.record_id),
+                ..Default::default()
+            })
+            .await
+            .expect("history")
+            .into_inner()
+            .entries
+    }
+}
+
+fn actions(history: &[pb::HistoryEntry]) -> Vec<&str> {
+    history.iter().map(|entry| entry.action.as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_new_record_is_active_and_not_yet_recognised() {
+    let case = recorded_case().await;
+    assert_eq!(case.record.status, pb::RecordStatus::Active as i32);
+    assert!(!case.record.recognised);
+}
+
+#[tokio::test]
+async fn an_adjustment_on_a_stale_etag_is_refused_and_leaves_no_history() {
+    let mut case = recorded_case().await;
+    let adjusted = case.adjusted().await;
     assert_eq!(adjusted.household_size, 2);
-    let stale = staff
-        .update_record(adjust(&record.etag, 1))
+    let stale = case
+        .staff
+        .update_record(case.adjustment(&case.record.etag, 1))
         .await
         .expect_err("stale etag");
     assert_eq!(stale.code(), Code::Aborted);
+    assert_eq!(
+        actions(&case.history().await),
+        vec!["record.created", "record.adjusted"]
+    );
+}
 
-    let revealed = staff
+#[tokio::test]
+async fn an_adjusted_income_is_revealed_with_its_monthly_income_per_head() {
+    let mut case = recorded_case().await;
+    case.adjusted().await;
+    let revealed = case
+        .staff
         .get_record(pb::GetRecordRequest {
-            record_id: record.record_id.clone(),
+            record_id: case.record.record_id.clone(),
             reveal_sensitive: true,
             reveal_reason: "核对收入".into(),
         })
@@ -79,30 +162,28 @@ async fn a_record_keeps_its_whole_history_and_stale_etags_are_refused() {
         income.monthly_per_capita_income.map(|m| m.fen),
         Some(100_000)
     );
+    assert_eq!(
+        actions(&case.history().await),
+        vec!["record.created", "record.adjusted"],
+        "a reveal is a read, not a change"
+    );
+}
 
-    let verified = staff
-        .record_verification(pb::RecordVerificationRequest {
-            request_id: uuid::Uuid::new_v4().to_string(),
-            record_id: record.record_id.clone(),
-            etag: adjusted.etag.clone(),
-            verification: Some(pb::Verification {
-                year: 2026,
-                outcome: common::VerificationOutcome::Remove as i32,
-                findings: "本人已康复并返岗，家庭收入恢复".into(),
-                notice_result: "公示无异议".into(),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
-        .await
-        .expect("verification")
-        .into_inner();
+#[tokio::test]
+async fn a_verification_that_removes_the_record_ends_it() {
+    let mut case = recorded_case().await;
+    let verified = case.removed().await;
     assert_eq!(verified.status, pb::RecordStatus::Removed as i32);
     assert_eq!(verified.verifications.len(), 1);
     assert!(verified.until.is_some());
+}
 
-    // A removed record stays on the list, marked.
-    let removed = staff
+#[tokio::test]
+async fn a_removed_record_stays_on_the_list_marked() {
+    let mut case = recorded_case().await;
+    case.removed().await;
+    let removed = case
+        .staff
         .list_records(pb::ListRecordsRequest {
             status: pb::RecordStatus::Removed as i32,
             ..Default::default()
@@ -112,19 +193,15 @@ async fn a_record_keeps_its_whole_history_and_stale_etags_are_refused() {
         .into_inner()
         .records;
     assert_eq!(removed.len(), 1);
+}
 
-    let history = staff
-        .list_history(pb::ListHistoryRequest {
-            resource: format!("records/{}", record.record_id),
-            ..Default::default()
-        })
-        .await
-        .expect("history")
-        .into_inner()
-        .entries;
-    let actions: Vec<&str> = history.iter().map(|entry| entry.action.as_str()).collect();
+#[tokio::test]
+async fn the_history_keeps_every_change_with_who_what_and_why() {
+    let mut case = recorded_case().await;
+    case.removed().await;
+    let history = case.history().await;
     assert_eq!(
-        actions,
+        actions(&history),
         vec![
             "record.created",
             "record.adjusted",
@@ -143,10 +220,6 @@ async fn a_record_keeps_its_whole_history_and_stale_etags_are_refused() {
     );
     assert!(adjusted_entry.changed_fields.contains(&"income".to_owned()));
     assert!(adjusted_entry.before_json.contains("\"household_size\":3"));
-    assert!(
-        !adjusted_entry.after_json.contains("2400000"),
-        "income never enters the history in clear"
-    );
     assert!(history.iter().all(|entry| {
         entry
             .stamp
@@ -154,12 +227,30 @@ async fn a_record_keeps_its_whole_history_and_stale_etags_are_refused() {
             .and_then(|s| s.actor.as_ref())
             .is_some()
     }));
+}
 
-    // A second verification of the same year is refused; a removed record cannot be verified again.
-    let status = staff
+#[tokio::test]
+async fn income_never_enters_the_history_in_clear() {
+    let mut case = recorded_case().await;
+    case.removed().await;
+    let history = case.history().await;
+    let adjusted_entry = &history[1];
+    assert_eq!(adjusted_entry.action, "record.adjusted");
+    assert!(
+        !adjusted_entry.after_json.contains("2400000"),
+        "income never enters the history in clear"
+    );
+}
+
+#[tokio::test]
+async fn a_removed_record_cannot_be_verified_again_in_the_year() {
+    let mut case = recorded_case().await;
+    let verified = case.removed().await;
+    let status = case
+        .staff
         .record_verification(pb::RecordVerificationRequest {
             request_id: uuid::Uuid::new_v4().to_string(),
-            record_id: record.record_id.clone(),
+            record_id: case.record.record_id.clone(),
             etag: verified.etag.clone(),
             verification: Some(pb::Verification {
                 year: 2026,
