@@ -5,10 +5,18 @@ use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
 use tonic::Code;
 
-use super::{World, create_member, id_number, record_request};
+use super::{Client, World, all_members, create_member, id_number, record_request};
 
-#[tokio::test]
-async fn a_branch_sees_its_own_a_superior_its_subtree_and_the_committee_everything() {
+/// The small tree with one member in each branch: 甲 in branch A, 乙 in its
+/// sibling B, 丙 in the branch directly under the committee.
+struct MemberInEachBranch {
+    world: World,
+    in_a: pb::Member,
+    in_b: pb::Member,
+    direct: pb::Member,
+}
+
+async fn a_member_in_each_branch() -> MemberInEachBranch {
     let world = World::new().await;
     let mut dept = world.department().await;
     let in_a = create_member(&mut dept, &world.branch_a, "甲", &id_number("19600101", 11)).await;
@@ -20,26 +28,89 @@ async fn a_branch_sees_its_own_a_superior_its_subtree_and_the_committee_everythi
         &id_number("19600101", 13),
     )
     .await;
+    MemberInEachBranch {
+        world,
+        in_a,
+        in_b,
+        direct,
+    }
+}
 
-    let mut staff_a = world.as_role(Role::BranchStaff, &world.branch_a).await;
-    let get = |id: &str| pb::GetMemberRequest {
+impl MemberInEachBranch {
+    async fn staff_a(&self) -> Client {
+        self.world
+            .as_role(Role::BranchStaff, &self.world.branch_a)
+            .await
+    }
+}
+
+/// The whole committee, as an organisation to bind roles on.
+fn committee_org() -> pb::Org {
+    pb::Org {
+        path: "/1/".into(),
+        ..Default::default()
+    }
+}
+
+fn get(id: &str) -> pb::GetMemberRequest {
+    pb::GetMemberRequest {
         member_id: id.to_owned(),
         ..Default::default()
-    };
-    staff_a
-        .get_member(get(&in_a.member_id))
+    }
+}
+
+fn list(org_id: i64) -> pb::ListMembersRequest {
+    pb::ListMembersRequest {
+        org_id,
+        ..Default::default()
+    }
+}
+
+/// The names `client` lists under `org_id` (0: wherever it may see), sorted.
+async fn names(client: &mut Client, org_id: i64) -> Vec<String> {
+    let mut names: Vec<String> = client
+        .list_members(list(org_id))
+        .await
+        .expect("listing members")
+        .into_inner()
+        .members
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_branch_reads_its_own_member() {
+    let tree = a_member_in_each_branch().await;
+    tree.staff_a()
+        .await
+        .get_member(get(&tree.in_a.member_id))
         .await
         .expect("own branch");
-    let denied = staff_a
-        .get_member(get(&in_b.member_id))
+}
+
+#[tokio::test]
+async fn a_branch_may_not_read_a_sibling_branchs_member() {
+    let tree = a_member_in_each_branch().await;
+    let denied = tree
+        .staff_a()
+        .await
+        .get_member(get(&tree.in_b.member_id))
         .await
         .expect_err("sibling branch");
     assert_eq!(denied.code(), Code::PermissionDenied);
+}
 
-    // Nor can it change a sibling branch's member or add a record for one.
-    let mut update = in_b.clone();
+#[tokio::test]
+async fn a_branch_may_not_change_a_sibling_branchs_member() {
+    let tree = a_member_in_each_branch().await;
+    let mut update = tree.in_b.clone();
     update.address = "改了".into();
-    let denied = staff_a
+    let denied = tree
+        .staff_a()
+        .await
         .update_member(pb::UpdateMemberRequest {
             request_id: uuid::Uuid::new_v4().to_string(),
             member: Some(update),
@@ -51,21 +122,34 @@ async fn a_branch_sees_its_own_a_superior_its_subtree_and_the_committee_everythi
         .await
         .expect_err("sibling update");
     assert_eq!(denied.code(), Code::PermissionDenied);
-    let denied = staff_a
+}
+
+#[tokio::test]
+async fn a_branch_may_not_add_a_record_for_a_sibling_branchs_member() {
+    let tree = a_member_in_each_branch().await;
+    let denied = tree
+        .staff_a()
+        .await
         .create_record(record_request(
-            &in_b.member_id,
+            &tree.in_b.member_id,
             common::HardshipCategory::Other,
             100,
         ))
         .await
         .expect_err("sibling record");
     assert_eq!(denied.code(), Code::PermissionDenied);
-    // Registering into a sibling branch is refused as well.
-    let denied = staff_a
+}
+
+#[tokio::test]
+async fn a_branch_may_not_register_into_a_sibling_branch() {
+    let tree = a_member_in_each_branch().await;
+    let denied = tree
+        .staff_a()
+        .await
         .create_member(pb::CreateMemberRequest {
             request_id: uuid::Uuid::new_v4().to_string(),
             member: Some(super::member(
-                &world.branch_b,
+                &tree.world.branch_b,
                 "丁",
                 &id_number("19600101", 14),
             )),
@@ -73,82 +157,69 @@ async fn a_branch_sees_its_own_a_superior_its_subtree_and_the_committee_everythi
         .await
         .expect_err("register into a sibling");
     assert_eq!(denied.code(), Code::PermissionDenied);
+    assert_eq!(all_members(&tree.world).await.len(), 3, "nobody registered");
+}
 
-    let names = |response: pb::ListMembersResponse| {
-        let mut names: Vec<String> = response.members.into_iter().map(|m| m.name).collect();
-        names.sort();
-        names
-    };
-    let list = |org_id: i64| pb::ListMembersRequest {
-        org_id,
-        ..Default::default()
-    };
-    assert_eq!(
-        names(
-            staff_a
-                .list_members(list(0))
-                .await
-                .expect("own")
-                .into_inner()
-        ),
-        vec!["甲"]
-    );
-    let denied = staff_a
-        .list_members(list(world.branch_b.org_id))
+#[tokio::test]
+async fn a_branch_lists_its_own_members() {
+    let tree = a_member_in_each_branch().await;
+    assert_eq!(names(&mut tree.staff_a().await, 0).await, vec!["甲"]);
+}
+
+#[tokio::test]
+async fn a_branch_may_not_list_a_sibling_branch() {
+    let tree = a_member_in_each_branch().await;
+    let denied = tree
+        .staff_a()
+        .await
+        .list_members(list(tree.world.branch_b.org_id))
         .await
         .expect_err("sibling list");
     assert_eq!(denied.code(), Code::PermissionDenied);
-    // Asking for the whole tree narrows to what the branch may see.
-    assert_eq!(
-        names(
-            staff_a
-                .list_members(list(1))
-                .await
-                .expect("narrowed")
-                .into_inner()
-        ),
-        vec!["甲"]
-    );
+}
 
-    let mut superior = world.as_role(Role::SuperiorOrg, &world.superior).await;
-    assert_eq!(
-        names(
-            superior
-                .list_members(list(0))
-                .await
-                .expect("subtree")
-                .into_inner()
-        ),
-        vec!["乙", "甲"]
-    );
-    let denied = superior
-        .get_member(get(&direct.member_id))
+#[tokio::test]
+async fn asking_a_branch_for_the_whole_tree_narrows_to_what_it_may_see() {
+    let tree = a_member_in_each_branch().await;
+    assert_eq!(names(&mut tree.staff_a().await, 1).await, vec!["甲"]);
+}
+
+#[tokio::test]
+async fn a_superior_organisation_lists_its_subtree() {
+    let tree = a_member_in_each_branch().await;
+    let mut superior = tree
+        .world
+        .as_role(Role::SuperiorOrg, &tree.world.superior)
+        .await;
+    assert_eq!(names(&mut superior, 0).await, vec!["乙", "甲"]);
+}
+
+#[tokio::test]
+async fn a_superior_organisation_may_not_read_outside_its_subtree() {
+    let tree = a_member_in_each_branch().await;
+    let denied = tree
+        .world
+        .as_role(Role::SuperiorOrg, &tree.world.superior)
+        .await
+        .get_member(get(&tree.direct.member_id))
         .await
         .expect_err("outside subtree");
     assert_eq!(denied.code(), Code::PermissionDenied);
+}
 
-    let mut committee = world
-        .as_role(
-            Role::Committee,
-            &pb::Org {
-                path: "/1/".into(),
-                ..Default::default()
-            },
-        )
-        .await;
-    assert_eq!(
-        names(
-            committee
-                .list_members(list(0))
-                .await
-                .expect("all")
-                .into_inner()
-        ),
-        vec!["丙", "乙", "甲"]
-    );
+#[tokio::test]
+async fn the_committee_lists_everyone() {
+    let tree = a_member_in_each_branch().await;
+    let mut committee = tree.world.as_role(Role::Committee, &committee_org()).await;
+    assert_eq!(names(&mut committee, 0).await, vec!["丙", "乙", "甲"]);
+}
 
-    // Looking up an ID number outside one's subtree answers "not found".
-    let status = staff_a
+#[tokio::test]
+async fn an_id_number_outside_ones_subtree_is_not_found() {
+    let tree = a_member_in_each_branch().await;
+    let status = tree
+        .staff_a()
+        .await
         .find_member_by_id_number(pb::FindMemberByIdNumberRequest {
             id_number: id_number("19600101", 12),
         })
@@ -158,22 +229,11 @@ async fn a_branch_sees_its_own_a_superior_its_subtree_and_the_committee_everythi
 }
 
 #[tokio::test]
-async fn roles_without_the_permission_are_refused_and_calls_without_a_token_are_unauthenticated() {
+async fn finance_does_not_register_members() {
     let world = World::new().await;
-    let mut dept = world.department().await;
-    let member = create_member(&mut dept, &world.branch_a, "甲", &id_number("19600101", 21)).await;
-
-    // Finance reads, but does not register.
-    let mut finance = world
-        .as_role(
-            Role::Finance,
-            &pb::Org {
-                path: "/1/".into(),
-                ..Default::default()
-            },
-        )
-        .await;
-    let status = finance
+    let status = world
+        .as_role(Role::Finance, &committee_org())
+        .await
         .create_member(pb::CreateMemberRequest {
             request_id: uuid::Uuid::new_v4().to_string(),
             member: Some(super::member(
@@ -185,9 +245,14 @@ async fn roles_without_the_permission_are_refused_and_calls_without_a_token_are_
         .await
         .expect_err("finance registering");
     assert_eq!(status.code(), Code::PermissionDenied);
-    // Only the department builds the tree.
-    let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
-    let status = staff
+}
+
+#[tokio::test]
+async fn only_the_department_builds_the_tree() {
+    let world = World::new().await;
+    let status = world
+        .as_role(Role::BranchStaff, &world.branch_a)
+        .await
         .create_org(pb::CreateOrgRequest {
             request_id: uuid::Uuid::new_v4().to_string(),
             parent_id: world.superior.org_id,
@@ -198,7 +263,19 @@ async fn roles_without_the_permission_are_refused_and_calls_without_a_token_are_
         .await
         .expect_err("branch building the tree");
     assert_eq!(status.code(), Code::PermissionDenied);
-    // Only the department recognises a row.
+}
+
+#[tokio::test]
+async fn a_branch_adds_a_record_but_only_the_department_recognises_it() {
+    let world = World::new().await;
+    let member = create_member(
+        &mut world.department().await,
+        &world.branch_a,
+        "甲",
+        &id_number("19600101", 21),
+    )
+    .await;
+    let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
     let record = staff
         .create_record(record_request(
             &member.member_id,
@@ -218,13 +295,23 @@ async fn roles_without_the_permission_are_refused_and_calls_without_a_token_are_
         .await
         .expect_err("branch recognising");
     assert_eq!(status.code(), Code::PermissionDenied);
-    // The audit trail is for auditors and the department.
-    let status = staff
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_for_auditors_and_the_department_not_branches() {
+    let world = World::new().await;
+    let status = world
+        .as_role(Role::BranchStaff, &world.branch_a)
+        .await
         .verify_audit_chain(relief_proto::common::v1::VerifyAuditChainRequest {})
         .await
         .expect_err("branch auditing");
     assert_eq!(status.code(), Code::PermissionDenied);
+}
 
+#[tokio::test]
+async fn a_call_without_a_token_is_unauthenticated() {
+    let world = World::new().await;
     let mut anonymous = relief_proto::ledger::v1::ledger_service_client::LedgerServiceClient::new(
         relief_tests::channel(world.ledger.addr).await,
     );
@@ -233,6 +320,11 @@ async fn roles_without_the_permission_are_refused_and_calls_without_a_token_are_
         .await
         .expect_err("no token");
     assert_eq!(status.code(), Code::Unauthenticated);
+}
+
+#[tokio::test]
+async fn a_call_with_a_forged_token_is_unauthenticated() {
+    let world = World::new().await;
     let mut forged = super::client(&world.ledger, "not-a-token").await;
     let status = forged
         .list_members(pb::ListMembersRequest::default())
