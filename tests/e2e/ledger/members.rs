@@ -4,7 +4,7 @@ use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
 use tonic::Code;
 
-use super::{World, all_members, create_member, id_number, member, violated_fields};
+use super::{Client, World, all_members, create_member, id_number, member, violated_fields};
 
 #[tokio::test]
 async fn each_bad_id_number_is_refused_by_field_and_nothing_is_written() {
@@ -141,12 +141,60 @@ async fn a_retried_request_acts_once_and_a_reused_id_is_refused() {
     assert_eq!(all_members(&world).await.len(), 1);
 }
 
-#[tokio::test]
-async fn sensitive_data_is_masked_unless_revealed_with_a_reason_and_each_reveal_is_logged() {
+/// A member 张建国 registered by branch A's staff: the member as answered,
+/// the ID number in clear, and the staff.
+struct RegisteredMember {
+    world: World,
+    staff: Client,
+    created: pb::Member,
+    id: String,
+}
+
+async fn registered_member(sequence: u32) -> RegisteredMember {
     let world = World::new().await;
     let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
-    let id = id_number("19580312", 505);
+    let id = id_number("19580312", sequence);
     let created = create_member(&mut staff, &world.branch_a, "张建国", &id).await;
+    RegisteredMember {
+        world,
+        staff,
+        created,
+        id,
+    }
+}
+
+impl RegisteredMember {
+    fn get(&self, reveal: bool, reason: &str) -> pb::GetMemberRequest {
+        pb::GetMemberRequest {
+            member_id: self.created.member_id.clone(),
+            reveal_sensitive: reveal,
+            reveal_reason: reason.to_owned(),
+        }
+    }
+
+    async fn superior(&self) -> Client {
+        self.world
+            .as_role(Role::SuperiorOrg, &self.world.superior)
+            .await
+    }
+
+    async fn history(&mut self) -> Vec<pb::HistoryEntry> {
+        self.staff
+            .list_history(pb::ListHistoryRequest {
+                resource: format!("members/{}", self.created.member_id),
+                ..Default::default()
+            })
+            .await
+            .expect("history")
+            .into_inner()
+            .entries
+    }
+}
+
+#[tokio::test]
+async fn a_new_member_is_answered_masked() {
+    let member = registered_member(505).await;
+    let (created, id) = (&member.created, &member.id);
     assert_eq!(
         created.id_number,
         format!("{}********{}", &id[..6], &id[14..])
@@ -155,49 +203,84 @@ async fn sensitive_data_is_masked_unless_revealed_with_a_reason_and_each_reveal_
     assert!(created.sensitive.is_none() && !created.revealed);
     assert!(created.family_members[0].annual_income.is_none());
     assert!(created.family_members[0].health.is_empty());
+}
 
-    let get = |reveal: bool, reason: &str| pb::GetMemberRequest {
-        member_id: created.member_id.clone(),
-        reveal_sensitive: reveal,
-        reveal_reason: reason.to_owned(),
-    };
-    let status = staff
-        .get_member(get(true, ""))
+#[tokio::test]
+async fn a_reveal_without_a_reason_is_refused_by_field() {
+    let mut member = registered_member(505).await;
+    let status = member
+        .staff
+        .get_member(member.get(true, ""))
         .await
         .expect_err("no reason");
     assert_eq!(violated_fields(&status), vec!["reveal_reason"]);
+}
 
-    let revealed = staff
-        .get_member(get(true, "核实救助申请"))
+#[tokio::test]
+async fn a_reveal_with_a_reason_shows_the_sealed_values() {
+    let mut member = registered_member(505).await;
+    let revealed = member
+        .staff
+        .get_member(member.get(true, "核实救助申请"))
         .await
         .expect("reveal")
         .into_inner();
-    assert_eq!(revealed.id_number, id);
+    assert_eq!(revealed.id_number, member.id);
     assert_eq!(revealed.phone, "13903911234");
     let sensitive = revealed.sensitive.expect("sensitive present");
     assert_eq!(sensitive.health_status, "尿毒症");
     assert_eq!(sensitive.own_annual_income.map(|m| m.fen), Some(3_600_000));
     assert_eq!(revealed.family_members[0].health, "高血压");
+}
 
-    // A superior organisation reads members of its branches, but masked only.
-    let mut superior = world.as_role(Role::SuperiorOrg, &world.superior).await;
+#[tokio::test]
+async fn a_superior_organisation_reads_its_branches_members_masked_only() {
+    let member = registered_member(505).await;
+    let mut superior = member.superior().await;
     let masked = superior
-        .get_member(get(false, ""))
+        .get_member(member.get(false, ""))
         .await
         .expect("masked read")
         .into_inner();
     assert!(!masked.revealed);
     let status = superior
-        .get_member(get(true, "想看看"))
+        .get_member(member.get(true, "想看看"))
         .await
         .expect_err("not allowed");
     assert_eq!(status.code(), Code::PermissionDenied);
+}
 
-    let reads = world
+#[tokio::test]
+async fn only_a_reveal_that_happened_is_logged_with_its_reason_and_reader() {
+    let mut member = registered_member(505).await;
+    // A reveal without a reason, one with, a masked read, and a reveal
+    // the superior organisation may not make.
+    member
+        .staff
+        .get_member(member.get(true, ""))
+        .await
+        .expect_err("no reason");
+    member
+        .staff
+        .get_member(member.get(true, "核实救助申请"))
+        .await
+        .expect("reveal");
+    let mut superior = member.superior().await;
+    superior
+        .get_member(member.get(false, ""))
+        .await
+        .expect("masked read");
+    superior
+        .get_member(member.get(true, "想看看"))
+        .await
+        .expect_err("not allowed");
+
+    let reads = member
+        .world
         .auditor()
         .await
         .list_sensitive_reads(pb::ListSensitiveReadsRequest {
-            resource: format!("members/{}", created.member_id),
+            resource: format!("members/{}", member.created.member_id),
             ..Default::default()
         })
         .await
@@ -216,68 +299,86 @@ async fn sensitive_data_is_masked_unless_revealed_with_a_reason_and_each_reveal_
             .as_ref()
             .is_some_and(|r| r.user_id.contains("branch_staff"))
     );
+}
 
+#[tokio::test]
+async fn the_id_number_is_stored_nowhere_in_clear() {
+    let member = registered_member(505).await;
     // The ID number is not stored in clear anywhere in the ledger's schema.
-    let pool = relief_tests::raw_pool(&world.ledger.schema).await;
+    let pool = relief_tests::raw_pool(&member.world.ledger.schema).await;
     let dump: (String,) = sqlx::query_as("SELECT string_agg(t::text, ' ') FROM members t")
         .fetch_one(&pool)
         .await
         .expect("dump");
     assert!(
-        !dump.0.contains(&id),
+        !dump.0.contains(&member.id),
         "the members table holds the ID number in clear"
     );
 }
 
-#[tokio::test]
-async fn changes_to_a_member_are_kept_with_sealed_values_only_named() {
-    let world = World::new().await;
-    let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
-    let created = create_member(
-        &mut staff,
-        &world.branch_a,
-        "张建国",
-        &id_number("19580312", 606),
-    )
-    .await;
-    let mut change = created.clone();
-    change.phone = "13800001111".into();
-    change.address = "焦作市山阳区新地址".into();
-    change.sensitive = Some(pb::SensitiveInfo {
-        health_status: "已康复".into(),
-        own_annual_income: Some(relief_proto::common::v1::Money { fen: 4_800_000 }),
-        ..Default::default()
-    });
-    let request = |etag: &str| pb::UpdateMemberRequest {
-        request_id: uuid::Uuid::new_v4().to_string(),
-        member: Some(pb::Member {
-            etag: etag.to_owned(),
-            ..change.clone()
-        }),
-        update_mask: Some(prost_types::FieldMask {
-            paths: vec!["phone".into(), "address".into(), "sensitive".into()],
-        }),
-        reason: "本人搬家并更换手机".into(),
-    };
-    let updated = staff
-        .update_member(request(&created.etag))
+impl RegisteredMember {
+    /// The member moved, changed phone and recovered: the change, asked on `etag`.
+    fn change(&self, etag: &str) -> pb::UpdateMemberRequest {
+        let mut change = self.created.clone();
+        change.phone = "13800001111".into();
+        change.address = "焦作市山阳区新地址".into();
+        change.sensitive = Some(pb::SensitiveInfo {
+            health_status: "已康复".into(),
+            own_annual_income: Some(relief_proto::common::v1::Money { fen: 4_800_000 }),
+            ..Default::default()
+        });
+        pb::UpdateMemberRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            member: Some(pb::Member {
+                etag: etag.to_owned(),
+                ..change
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["phone".into(), "address".into(), "sensitive".into()],
+            }),
+            reason: "本人搬家并更换手机".into(),
+        }
+    }
+}
+
+/// A registered member after that change: the member, and the answer to
+/// the change.
+async fn changed_member() -> (RegisteredMember, pb::Member) {
+    let mut member = registered_member(606).await;
+    let updated = member
+        .staff
+        .update_member(member.change(&member.created.etag))
         .await
         .expect("update")
         .into_inner();
+    (member, updated)
+}
+
+#[tokio::test]
+async fn a_changed_member_is_answered_masked() {
+    let (_, updated) = changed_member().await;
     assert_eq!(updated.address, "焦作市山阳区新地址");
     assert_eq!(updated.phone, "138****1111");
-    let stale = staff
-        .update_member(request(&created.etag))
+}
+
+#[tokio::test]
+async fn a_member_change_on_a_stale_etag_is_refused_and_leaves_no_history() {
+    let (mut member, _) = changed_member().await;
+    let stale = member
+        .staff
+        .update_member(member.change(&member.created.etag))
         .await
         .expect_err("stale etag");
     assert_eq!(stale.code(), Code::Aborted);
+    assert_eq!(member.history().await.len(), 2, "registered, changed once");
+}
 
-    let revealed = staff
-        .get_member(pb::GetMemberRequest {
-            member_id: created.member_id.clone(),
-            reveal_sensitive: true,
-            reveal_reason: "核对".into(),
-        })
+#[tokio::test]
+async fn a_changed_sealed_value_is_revealed_and_the_family_is_untouched() {
+    let (mut member, _) = changed_member().await;
+    let revealed = member
+        .staff
+        .get_member(member.get(true, "核对"))
         .await
         .expect("reveal")
         .into_inner();
@@ -286,16 +387,12 @@ async fn changes_to_a_member_are_kept_with_sealed_values_only_named() {
         Some("已康复".to_owned())
     );
     assert_eq!(revealed.family_members.len(), 1, "family untouched");
+}
 
-    let history = staff
-        .list_history(pb::ListHistoryRequest {
-            resource: format!("members/{}", created.member_id),
-            ..Default::default()
-        })
-        .await
-        .expect("history")
-        .into_inner()
-        .entries;
+#[tokio::test]
+async fn a_member_change_is_kept_naming_the_fields_it_changed() {
+    let (mut member, _) = changed_member().await;
+    let history = member.history().await;
     assert_eq!(history.len(), 2);
     let entry = &history[1];
     assert_eq!(entry.action, "member.updated");
@@ -306,22 +403,34 @@ async fn changes_to_a_member_are_kept_with_sealed_values_only_named() {
             entry.changed_fields
         );
     }
+}
+
+#[tokio::test]
+async fn sealed_values_never_enter_a_members_history() {
+    let (mut member, _) = changed_member().await;
+    let history = member.history().await;
+    let entry = &history[1];
+    assert_eq!(entry.action, "member.updated");
     for secret in ["13800001111", "已康复", "4800000"] {
         assert!(
             !entry.after_json.contains(secret) && !entry.before_json.contains(secret),
             "{secret} leaked into history"
         );
     }
+}
 
-    // The organisation tree: a rename is kept too, and only the department may do it.
-    let mut dept = world.department().await;
-    let renamed = dept
+/// The department renamed branch A (机构改革): the branch as renamed.
+async fn renamed_branch(member: &RegisteredMember) -> pb::Org {
+    member
+        .world
+        .department()
+        .await
         .update_org(pb::UpdateOrgRequest {
             request_id: uuid::Uuid::new_v4().to_string(),
             org: Some(pb::Org {
-                org_id: world.branch_a.org_id,
+                org_id: member.world.branch_a.org_id,
                 name: "预算绩效科党支部".into(),
-                etag: world.branch_a.etag.clone(),
+                etag: member.world.branch_a.etag.clone(),
                 ..Default::default()
             }),
             update_mask: Some(prost_types::FieldMask {
@@ -331,22 +440,36 @@ async fn changes_to_a_member_are_kept_with_sealed_values_only_named() {
         })
         .await
         .expect("rename")
-        .into_inner();
+        .into_inner()
+}
+
+#[tokio::test]
+async fn a_renamed_branch_keeps_its_path_and_its_members_show_the_new_name() {
+    let mut member = registered_member(606).await;
+    let renamed = renamed_branch(&member).await;
     assert_eq!(renamed.name, "预算绩效科党支部");
-    assert_eq!(renamed.path, world.branch_a.path, "paths never change");
-    let member = staff
-        .get_member(pb::GetMemberRequest {
-            member_id: created.member_id,
-            ..Default::default()
-        })
+    assert_eq!(
+        renamed.path, member.world.branch_a.path,
+        "paths never change"
+    );
+    let read = member
+        .staff
+        .get_member(member.get(false, ""))
         .await
         .expect("read")
         .into_inner();
     assert_eq!(
-        member.branch.map(|b| b.name),
+        read.branch.map(|b| b.name),
         Some("预算绩效科党支部".to_owned())
     );
-    let status = staff
+}
+
+#[tokio::test]
+async fn only_the_department_renames_an_organisation() {
+    let mut member = registered_member(606).await;
+    let renamed = renamed_branch(&member).await;
+    let status = member
+        .staff
         .update_org(pb::UpdateOrgRequest {
             request_id: uuid::Uuid::new_v4().to_string(),
             org: Some(renamed),
