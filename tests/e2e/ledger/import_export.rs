@@ -25,8 +25,17 @@ fn row(
     }
 }
 
-#[tokio::test]
-async fn import_answers_each_row_and_a_bad_row_never_stops_the_good_ones() {
+/// Branch A's staff import eight rows of a paper register, with 已登记
+/// already registered: three good rows (two with a record), and five bad
+/// ones, each bad in its own way.
+struct ImportedRegister {
+    world: World,
+    staff: Client,
+    rows: Vec<pb::ImportRow>,
+    response: pb::ImportMembersResponse,
+}
+
+async fn imported_register() -> ImportedRegister {
     let world = World::new().await;
     let mut staff = world.as_role(Role::BranchStaff, &world.branch_a).await;
     let existing = id_number("19500101", 50);
@@ -85,72 +94,127 @@ async fn import_answers_each_row_and_a_bad_row_never_stops_the_good_ones() {
         .await
         .expect("import")
         .into_inner();
-    assert_eq!(
-        (response.imported, response.refused),
-        (3, 5),
-        "{response:#?}"
-    );
-    let by_row = |n: i32| {
-        response
+    ImportedRegister {
+        world,
+        staff,
+        rows,
+        response,
+    }
+}
+
+impl ImportedRegister {
+    /// The answer to row `n` of the sheet.
+    fn row(&self, n: i32) -> &pb::ImportRowResult {
+        self.response
             .results
             .iter()
             .find(|r| r.row_number == n)
             .expect("row answered")
-    };
-    let fields = |n: i32| {
-        by_row(n)
+    }
+
+    /// The fields row `n` was refused for.
+    fn fields(&self, n: i32) -> Vec<String> {
+        self.row(n)
             .errors
             .iter()
             .map(|e| e.field.clone())
             .collect::<Vec<_>>()
-    };
-    assert!(by_row(2).ok && !by_row(2).record_id.is_empty());
-    assert_eq!(fields(3), vec!["member.name", "member.work_unit"]);
-    assert_eq!(fields(4), vec!["member.id_number"]);
-    assert!(by_row(5).ok && by_row(5).record_id.is_empty());
-    assert_eq!(fields(6), vec!["member.id_number"]);
+    }
+
+    async fn records(&mut self) -> Vec<pb::HardshipRecord> {
+        self.staff
+            .list_records(pb::ListRecordsRequest::default())
+            .await
+            .expect("records")
+            .into_inner()
+            .records
+    }
+}
+
+#[tokio::test]
+async fn good_rows_are_imported_with_their_record_if_they_have_one() {
+    let import = imported_register().await;
+    assert!(import.row(2).ok && !import.row(2).record_id.is_empty());
+    assert!(import.row(5).ok && import.row(5).record_id.is_empty());
+    assert!(import.row(9).ok);
+}
+
+#[tokio::test]
+async fn a_bad_row_is_answered_with_each_bad_field() {
+    let import = imported_register().await;
+    assert_eq!(import.fields(3), vec!["member.name", "member.work_unit"]);
+    assert_eq!(import.fields(4), vec!["member.id_number"]);
     assert_eq!(
-        fields(7),
-        vec!["member.branch.org_id"],
-        "a branch imports into itself only"
-    );
-    assert_eq!(
-        fields(8),
+        import.fields(8),
         vec![
             "record.category",
             "record.household_size",
             "record.annual_household_income"
         ]
     );
-    assert!(by_row(9).ok);
+}
+
+#[tokio::test]
+async fn a_row_of_someone_already_registered_is_refused() {
+    let import = imported_register().await;
+    assert_eq!(import.fields(6), vec!["member.id_number"]);
+}
+
+#[tokio::test]
+async fn a_branch_imports_into_itself_only() {
+    let import = imported_register().await;
     assert_eq!(
-        all_members(&world).await.len(),
+        import.fields(7),
+        vec!["member.branch.org_id"],
+        "a branch imports into itself only"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_row_never_stops_the_good_ones() {
+    let import = imported_register().await;
+    let response = &import.response;
+    assert_eq!(
+        (response.imported, response.refused),
+        (3, 5),
+        "{response:#?}"
+    );
+    assert_eq!(
+        all_members(&import.world).await.len(),
         4,
         "the existing member and three imported"
     );
+}
 
-    // The same import again (a client retrying after a lost answer) adds nothing.
-    let again = staff
-        .import_members(futures::stream::iter(rows))
-        .await
-        .expect("re-import")
-        .into_inner();
-    assert_eq!(again.imported, 3);
-    assert_eq!(again.results[0].member_id, by_row(2).member_id);
-    assert_eq!(all_members(&world).await.len(), 4);
-
-    let records = staff
-        .list_records(pb::ListRecordsRequest::default())
-        .await
-        .expect("records")
-        .into_inner()
-        .records;
+#[tokio::test]
+async fn imported_records_are_marked_as_imported() {
+    let mut import = imported_register().await;
+    let records = import.records().await;
     assert_eq!(records.len(), 2);
     assert!(
         records
             .iter()
             .all(|r| r.source_kind == pb::RecordSourceKind::Import as i32)
     );
+}
+
+#[tokio::test]
+async fn the_same_import_again_adds_nothing() {
+    let mut import = imported_register().await;
+    let records = import.records().await;
+    // The same import again (a client retrying after a lost answer).
+    let again = import
+        .staff
+        .import_members(futures::stream::iter(import.rows.clone()))
+        .await
+        .expect("re-import")
+        .into_inner();
+    assert_eq!(again.imported, 3);
+    assert_eq!(again.results[0].member_id, import.row(2).member_id);
+    assert_eq!(all_members(&import.world).await.len(), 4);
+    let records_again = import.records().await;
+    assert_eq!(records_again.len(), 2);
+    assert_eq!(records_again, records, "the records are as they were");
 }
 
 async fn download(
@@ -204,8 +268,17 @@ async fn register_rows(client: &mut Client, org_id: i64) -> (String, Vec<Vec<Str
     (name, sheet(bytes))
 }
 
-#[tokio::test]
-async fn the_register_and_the_yearly_form_open_in_an_independent_reader() {
+/// 张建国 in branch A and 李秀英 in branch B (under the superior
+/// organisation), 王志强 directly under the committee, each with a record
+/// since November 2025; and the department that registered them.
+struct Register {
+    world: World,
+    dept: Client,
+    /// 张建国's ID number.
+    id_a: String,
+}
+
+async fn three_members_on_the_register() -> Register {
     let world = World::new().await;
     let mut dept = world.department().await;
     let id_a = id_number("19580312", 61);
@@ -237,9 +310,33 @@ async fn the_register_and_the_yearly_form_open_in_an_independent_reader() {
             .await
             .expect("record");
     }
+    Register { world, dept, id_a }
+}
 
-    // The department sees everything unmasked (and the export is logged as a read).
-    let (name, rows) = register_rows(&mut dept, world.superior.org_id).await;
+/// The column under `heading` in the headings row of a register.
+fn column(rows: &[Vec<String>], heading: &str) -> usize {
+    rows[2].iter().position(|h| h == heading).expect("heading")
+}
+
+/// The data rows of a register (those with a name).
+fn data_rows(rows: &[Vec<String>]) -> Vec<&Vec<String>> {
+    let name = column(rows, "姓名");
+    rows[3..].iter().filter(|r| !r[name].is_empty()).collect()
+}
+
+/// Rows numbered as entries in a yearly form.
+fn numbered(rows: &[Vec<String>]) -> usize {
+    rows.iter()
+        .skip(3)
+        .filter(|r| r[0].parse::<u32>().is_ok())
+        .count()
+}
+
+#[tokio::test]
+async fn the_register_is_a_named_workbook_with_its_title_headings_and_seal_line() {
+    let mut register = three_members_on_the_register().await;
+    let superior = register.world.superior.org_id;
+    let (name, rows) = register_rows(&mut register.dept, superior).await;
     assert!(
         name.starts_with("市直机关困难党员管理台账") && name.ends_with(".xlsx"),
         "{name}"
@@ -260,44 +357,69 @@ async fn the_register_and_the_yearly_form_open_in_an_independent_reader() {
             "missing heading {heading}: {headings:?}"
         );
     }
-    let col = |heading: &str| headings.iter().position(|h| h == heading).expect("heading");
-    let data: Vec<&Vec<String>> = rows[3..]
-        .iter()
-        .filter(|r| !r[col("姓名")].is_empty())
-        .collect();
-    let names: Vec<&str> = data.iter().map(|r| r[col("姓名")].as_str()).collect();
-    assert_eq!(
-        names,
-        vec!["张建国", "李秀英"],
-        "only the superior's subtree"
-    );
-    assert_eq!(data[0][col("公民身份号码")], id_a);
-    assert_eq!(data[0][col("家庭年收入（元）")], "36000.00");
-    assert_eq!(data[0][col("人均月收入（元）")], "1000.00");
-    assert_eq!(data[1][col("困难类别")], "低保");
     assert!(
         rows.iter()
             .flatten()
             .any(|cell| cell.contains("党组织（盖章）")),
         "seal line"
     );
+}
 
-    // A superior organisation exports its subtree masked.
-    let mut superior = world.as_role(Role::SuperiorOrg, &world.superior).await;
+#[tokio::test]
+async fn the_departments_register_of_a_subtree_lists_that_subtree_unmasked() {
+    let mut register = three_members_on_the_register().await;
+    // The department sees everything unmasked (and the export is logged as a read).
+    let superior = register.world.superior.org_id;
+    let (_, rows) = register_rows(&mut register.dept, superior).await;
+    let col = |heading: &str| column(&rows, heading);
+    let data = data_rows(&rows);
+    let names: Vec<&str> = data.iter().map(|r| r[col("姓名")].as_str()).collect();
+    assert_eq!(
+        names,
+        vec!["张建国", "李秀英"],
+        "only the superior's subtree"
+    );
+    assert_eq!(data[0][col("公民身份号码")], register.id_a);
+    assert_eq!(data[0][col("家庭年收入（元）")], "36000.00");
+    assert_eq!(data[0][col("人均月收入（元）")], "1000.00");
+    assert_eq!(data[1][col("困难类别")], "低保");
+}
+
+#[tokio::test]
+async fn a_superior_organisation_exports_its_subtree_masked() {
+    let register = three_members_on_the_register().await;
+    let mut superior = register
+        .world
+        .as_role(Role::SuperiorOrg, &register.world.superior)
+        .await;
     let (_, rows) = register_rows(&mut superior, 0).await;
+    let col = |heading: &str| column(&rows, heading);
     let masked = &rows[3][col("公民身份号码")];
     assert!(masked.contains("********"), "{masked}");
     assert_eq!(rows[3][col("家庭年收入（元）")], "（已隐藏）");
-    let status = superior
+}
+
+#[tokio::test]
+async fn a_superior_organisation_may_not_export_outside_its_subtree() {
+    let register = three_members_on_the_register().await;
+    let status = register
+        .world
+        .as_role(Role::SuperiorOrg, &register.world.superior)
+        .await
         .export_register(pb::ExportRegisterRequest {
-            org_id: world.branch_direct.org_id,
+            org_id: register.world.branch_direct.org_id,
             include_removed: false,
         })
         .await
         .expect_err("outside the subtree");
     assert_eq!(status.code(), Code::PermissionDenied);
+}
 
-    let stream = dept
+#[tokio::test]
+async fn the_yearly_form_lists_the_years_new_members() {
+    let mut register = three_members_on_the_register().await;
+    let stream = register
+        .dept
         .export_new_members_form(pb::ExportNewMembersFormRequest {
             year: 2025,
             org_id: 0,
@@ -309,14 +431,14 @@ async fn the_register_and_the_yearly_form_open_in_an_independent_reader() {
     assert_eq!(name, "2025年度市直机关新增困难党员备案统计表.xlsx");
     let rows = sheet(bytes);
     assert_eq!(rows[0][0], "2025年度市直机关新增困难党员备案统计表");
-    let numbered = |rows: &[Vec<String>]| {
-        rows.iter()
-            .skip(3)
-            .filter(|r| r[0].parse::<u32>().is_ok())
-            .count()
-    };
     assert_eq!(numbered(&rows), 3);
-    let empty = dept
+}
+
+#[tokio::test]
+async fn the_yearly_form_of_a_year_without_new_members_is_empty() {
+    let mut register = three_members_on_the_register().await;
+    let empty = register
+        .dept
         .export_new_members_form(pb::ExportNewMembersFormRequest {
             year: 2024,
             org_id: 0,
@@ -328,8 +450,10 @@ async fn the_register_and_the_yearly_form_open_in_an_independent_reader() {
     assert_eq!(numbered(&rows), 0);
 }
 
-#[tokio::test]
-async fn statistics_count_recognised_rows_by_unit_and_category() {
+/// Four members with a record each — major illness in branches A and B,
+/// other hardship in B and in the branch under the committee — of which
+/// the department recognised the first three.
+async fn three_of_four_recognised() -> (World, Client) {
     let world = World::new().await;
     let mut dept = world.department().await;
     let mut records = Vec::new();
@@ -356,7 +480,6 @@ async fn statistics_count_recognised_rows_by_unit_and_category() {
                 .into_inner(),
         );
     }
-    // Three of the four are recognised; the unrecognised one does not count.
     for record in &records[..3] {
         dept.recognise_record(pb::RecogniseRecordRequest {
             request_id: uuid::Uuid::new_v4().to_string(),
@@ -367,16 +490,28 @@ async fn statistics_count_recognised_rows_by_unit_and_category() {
         .await
         .expect("recognise");
     }
-    let stats = dept
-        .get_statistics(pb::GetStatisticsRequest {
-            org_id: 0,
-            year: 2025,
-        })
+    (world, dept)
+}
+
+async fn statistics(dept: &mut Client, year: i32) -> pb::Statistics {
+    dept.get_statistics(pb::GetStatisticsRequest { org_id: 0, year })
         .await
         .expect("statistics")
-        .into_inner();
+        .into_inner()
+}
+
+#[tokio::test]
+async fn statistics_count_only_recognised_rows() {
+    let (_world, mut dept) = three_of_four_recognised().await;
+    let stats = statistics(&mut dept, 2025).await;
     assert_eq!(stats.total_active, 3);
     assert_eq!(stats.total_added, 3);
+}
+
+#[tokio::test]
+async fn statistics_are_broken_down_by_unit_and_category() {
+    let (world, mut dept) = three_of_four_recognised().await;
+    let stats = statistics(&mut dept, 2025).await;
     let superior_cells: Vec<_> = stats
         .cells
         .iter()
@@ -396,14 +531,12 @@ async fn statistics_count_recognised_rows_by_unit_and_category() {
         .find(|c| c.category == common::HardshipCategory::MajorIllness as i32)
         .expect("illness cell");
     assert_eq!(illness.active, 2);
-    let before = dept
-        .get_statistics(pb::GetStatisticsRequest {
-            org_id: 0,
-            year: 2024,
-        })
-        .await
-        .expect("statistics")
-        .into_inner();
+}
+
+#[tokio::test]
+async fn statistics_of_a_year_before_the_register_are_empty() {
+    let (_world, mut dept) = three_of_four_recognised().await;
+    let before = statistics(&mut dept, 2024).await;
     assert_eq!(
         before.total_active, 0,
         "nothing was on the register in 2024"
