@@ -98,8 +98,17 @@ async fn member_pages_add_up_and_their_tokens_carry_no_name() {
     }
 }
 
-#[tokio::test]
-async fn a_page_token_answers_only_the_question_it_was_issued_for() {
+/// Five members registered, and the first page of them, one to a page:
+/// the page, and the token for the next.
+struct FirstPage {
+    world: World,
+    members: Vec<pb::Member>,
+    department: Client,
+    first: pb::ListMembersResponse,
+    token: String,
+}
+
+async fn first_page_of_one() -> FirstPage {
     let world = World::new().await;
     let members = register(&world).await;
     let mut department = world.department().await;
@@ -111,14 +120,26 @@ async fn a_page_token_answers_only_the_question_it_was_issued_for() {
         .await
         .expect("first page")
         .into_inner();
-    let token = first.next_page_token;
+    let token = first.next_page_token.clone();
     assert!(!token.is_empty());
+    FirstPage {
+        world,
+        members,
+        department,
+        first,
+        token,
+    }
+}
 
+#[tokio::test]
+async fn a_page_token_goes_on_where_its_page_ended_with_any_page_size() {
+    let mut page = first_page_of_one().await;
     // The same question with a bigger page goes on where the first page ended.
-    let rest = department
+    let rest = page
+        .department
         .list_members(pb::ListMembersRequest {
             page_size: 50,
-            page_token: token.clone(),
+            page_token: page.token.clone(),
             ..Default::default()
         })
         .await
@@ -128,50 +149,68 @@ async fn a_page_token_answers_only_the_question_it_was_issued_for() {
     assert!(
         rest.members
             .iter()
-            .all(|member| member.name != first.members[0].name)
+            .all(|member| member.name != page.first.members[0].name)
     );
+}
 
-    // Any other filter, and the token is refused by field.
+#[tokio::test]
+async fn a_page_token_is_refused_by_field_under_any_other_filter() {
+    let mut page = first_page_of_one().await;
     for other in [
         pb::ListMembersRequest {
             name_prefix: "王".to_owned(),
             ..Default::default()
         },
         pb::ListMembersRequest {
-            org_id: world.branch_a.org_id,
+            org_id: page.world.branch_a.org_id,
             ..Default::default()
         },
     ] {
-        let status = department
+        let status = page
+            .department
             .list_members(pb::ListMembersRequest {
                 page_size: 1,
-                page_token: token.clone(),
+                page_token: page.token.clone(),
                 ..other
             })
             .await
             .expect_err("a token of another question");
         assert_eq!(violated_fields(&status), ["page_token"]);
     }
-    // Nor does it page another listing.
-    department
+}
+
+#[tokio::test]
+async fn a_members_page_token_does_not_page_records() {
+    let mut page = first_page_of_one().await;
+    page.department
         .create_record(record_request(
-            &members[0].member_id,
+            &page.members[0].member_id,
             relief_proto::common::v1::HardshipCategory::MajorIllness,
             3_600_000,
         ))
         .await
         .expect("a record");
-    let status = department
+    let status = page
+        .department
         .list_records(pb::ListRecordsRequest {
-            page_token: token.clone(),
+            page_token: page.token.clone(),
             ..Default::default()
         })
         .await
         .expect_err("a members token for records");
     assert_eq!(violated_fields(&status), ["page_token"]);
+}
+
+#[tokio::test]
+async fn a_page_token_in_the_old_form_is_refused() {
+    let mut page = first_page_of_one().await;
     // A token in the old form (the last name, base64) is not one.
-    let old = URL_SAFE_NO_PAD.encode(format!("v1:{}\u{1f}{}", NAMES[0], members[0].member_id));
-    let status = department
+    let old = URL_SAFE_NO_PAD.encode(format!(
+        "v1:{}\u{1f}{}",
+        NAMES[0], page.members[0].member_id
+    ));
+    let status = page
+        .department
         .list_members(pb::ListMembersRequest {
             page_token: old,
             ..Default::default()
