@@ -5,7 +5,7 @@ use relief_proto::gateway::v1::identity_service_client::IdentityServiceClient;
 use relief_tests::{GatewayOptions, channel};
 use tonic::Code;
 
-use super::{Door, STAFF_PASSWORD, ledger_client};
+use super::{Door, Identity, STAFF_PASSWORD, ledger_client};
 
 fn login(name: &str, password: &str) -> pb::LoginRequest {
     pb::LoginRequest {
@@ -224,8 +224,14 @@ async fn passwords_follow_the_policy_and_a_branch_cannot_grant_committee_roles()
     assert_eq!(me.role_bindings[0].role, pb::Role::BranchStaff as i32);
 }
 
-#[tokio::test]
-async fn administrators_manage_users_and_bindings_within_their_subtree() {
+/// The door with a second branch user, staff.b in branch B, and a user of
+/// the superior organisation over both branches, `superior`.
+struct Administered {
+    door: Door,
+    staff_b: pb::User,
+}
+
+async fn administered_door() -> Administered {
     let door = Door::new(GatewayOptions::default()).await;
     let branch_b = door.branch_b.clone();
     let staff_b = door.user("staff.b", pb::Role::BranchStaff, &branch_b).await;
@@ -235,10 +241,121 @@ async fn administrators_manage_users_and_bindings_within_their_subtree() {
     };
     door.user("superior", pb::Role::SuperiorOrg, &superior_org)
         .await;
-    let mut admin = door.identity(&door.admin_token).await;
+    Administered { door, staff_b }
+}
 
-    // The department sees every user; a superior organisation those in its subtree.
-    let all = admin
+impl Administered {
+    /// The department's bootstrap administrator.
+    async fn admin(&self) -> Identity {
+        self.door.identity(&self.door.admin_token).await
+    }
+
+    /// The superior organisation's user, logged in.
+    async fn superior(&self) -> Identity {
+        let token = self.door.token("superior", STAFF_PASSWORD).await;
+        self.door.identity(&token).await
+    }
+
+    /// staff.b given `role` on branch A as well (兼任).
+    fn grant(&self, role: pb::Role) -> pb::CreateRoleBindingRequest {
+        pb::CreateRoleBindingRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            role_binding: Some(pb::RoleBinding {
+                user_id: self.staff_b.user_id.clone(),
+                role: role as i32,
+                org: Some(relief_proto::common::v1::OrgRef {
+                    org_id: self.door.branch_a.org_id,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            reason: "兼任".into(),
+        }
+    }
+
+    /// The superior organisation grants staff.b branch staff on branch A,
+    /// then revokes it (调岗).
+    async fn granted_and_revoked(&self) {
+        let mut superior = self.superior().await;
+        let second = superior
+            .create_role_binding(self.grant(pb::Role::BranchStaff))
+            .await
+            .expect("branch role in the subtree")
+            .into_inner();
+        superior
+            .delete_role_binding(pb::DeleteRoleBindingRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                role_binding_id: second.role_binding_id.clone(),
+                reason: "调岗".into(),
+            })
+            .await
+            .expect("revoke");
+    }
+
+    /// staff.b logs in, then the administrator disables them (离职).
+    async fn staff_b_disabled(&self) -> DisabledUser {
+        let mut admin = self.admin().await;
+        let session = anonymous(&self.door)
+            .await
+            .login(login("staff.b", STAFF_PASSWORD))
+            .await
+            .expect("login")
+            .into_inner()
+            .tokens
+            .expect("tokens");
+        let before = admin
+            .get_user(pb::GetUserRequest {
+                user_id: self.staff_b.user_id.clone(),
+            })
+            .await
+            .expect("get")
+            .into_inner();
+        let disabled = admin
+            .disable_user(pb::DisableUserRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                user_id: self.staff_b.user_id.clone(),
+                etag: before.etag.clone(),
+                reason: "离职".into(),
+            })
+            .await
+            .expect("disable")
+            .into_inner();
+        DisabledUser {
+            session,
+            before,
+            disabled,
+        }
+    }
+
+    /// The administrator enables staff.b again (返岗), on `etag`.
+    fn enable(&self, etag: &str) -> pb::EnableUserRequest {
+        pb::EnableUserRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            user_id: self.staff_b.user_id.clone(),
+            etag: etag.to_owned(),
+            reason: "返岗".into(),
+        }
+    }
+}
+
+/// A user disabled after logging in: the session they had, and the user
+/// as read before and as answered by the disabling.
+struct DisabledUser {
+    session: pb::AuthTokens,
+    before: pb::User,
+    disabled: pb::User,
+}
+
+async fn anonymous(door: &Door) -> IdentityServiceClient<tonic::transport::Channel> {
+    IdentityServiceClient::new(channel(door.gateway.addr).await)
+}
+
+#[tokio::test]
+async fn the_department_lists_every_user() {
+    let administered = administered_door().await;
+    let all = administered
+        .admin()
+        .await
         .list_users(pb::ListUsersRequest::default())
         .await
         .expect("list")
@@ -246,9 +363,14 @@ async fn administrators_manage_users_and_bindings_within_their_subtree() {
         .users;
     let logins: Vec<&str> = all.iter().map(|u| u.login_name.as_str()).collect();
     assert_eq!(logins, vec!["admin", "staff.a", "staff.b", "superior"]);
-    let superior_token = door.token("superior", STAFF_PASSWORD).await;
-    let mut superior = door.identity(&superior_token).await;
-    let mine = superior
+}
+
+#[tokio::test]
+async fn a_superior_organisation_lists_the_users_of_its_subtree() {
+    let administered = administered_door().await;
+    let mine = administered
+        .superior()
+        .await
         .list_users(pb::ListUsersRequest {
             role: pb::Role::BranchStaff as i32,
             ..Default::default()
@@ -263,55 +385,68 @@ async fn administrators_manage_users_and_bindings_within_their_subtree() {
             .collect::<Vec<_>>(),
         vec!["staff.a", "staff.b"]
     );
-    let status = superior
+}
+
+#[tokio::test]
+async fn a_superior_organisation_may_not_read_a_user_outside_its_subtree() {
+    let administered = administered_door().await;
+    let all = administered
+        .admin()
+        .await
+        .list_users(pb::ListUsersRequest::default())
+        .await
+        .expect("list")
+        .into_inner()
+        .users;
+    assert_eq!(all[0].login_name, "admin");
+    let status = administered
+        .superior()
+        .await
         .get_user(pb::GetUserRequest {
             user_id: all[0].user_id.clone(),
         })
         .await
         .expect_err("the department's administrator is outside");
     assert_eq!(status.code(), Code::PermissionDenied);
+}
 
-    // A superior organisation may grant branch roles in its subtree, not committee roles.
-    let grant = |role: pb::Role| pb::CreateRoleBindingRequest {
-        request_id: uuid::Uuid::new_v4().to_string(),
-        role_binding: Some(pb::RoleBinding {
-            user_id: staff_b.user_id.clone(),
-            role: role as i32,
-            org: Some(relief_proto::common::v1::OrgRef {
-                org_id: door.branch_a.org_id,
-                ..Default::default()
-            }),
-            ..Default::default()
-        }),
-        reason: "兼任".into(),
-    };
-    let second = superior
-        .create_role_binding(grant(pb::Role::BranchStaff))
+#[tokio::test]
+async fn a_superior_organisation_grants_branch_roles_in_its_subtree() {
+    let administered = administered_door().await;
+    let second = administered
+        .superior()
+        .await
+        .create_role_binding(administered.grant(pb::Role::BranchStaff))
         .await
         .expect("branch role in the subtree")
         .into_inner();
     assert_eq!(
         second.org.as_ref().map(|o| o.path.clone()),
-        Some(door.branch_a.path.clone())
+        Some(administered.door.branch_a.path.clone())
     );
-    let status = superior
-        .create_role_binding(grant(pb::Role::Finance))
+}
+
+#[tokio::test]
+async fn a_superior_organisation_does_not_grant_committee_roles() {
+    let administered = administered_door().await;
+    let status = administered
+        .superior()
+        .await
+        .create_role_binding(administered.grant(pb::Role::Finance))
         .await
         .expect_err("committee role");
     assert_eq!(status.code(), Code::PermissionDenied);
+}
 
-    // Revoking a binding takes the right away from the next token on.
-    superior
-        .delete_role_binding(pb::DeleteRoleBindingRequest {
-            request_id: uuid::Uuid::new_v4().to_string(),
-            role_binding_id: second.role_binding_id.clone(),
-            reason: "调岗".into(),
-        })
+#[tokio::test]
+async fn a_revoked_binding_is_no_longer_live() {
+    let administered = administered_door().await;
+    administered.granted_and_revoked().await;
+    let bindings = administered
+        .admin()
         .await
-        .expect("revoke");
-    let bindings = admin
         .list_role_bindings(pb::ListRoleBindingsRequest {
-            user_id: staff_b.user_id.clone(),
+            user_id: administered.staff_b.user_id.clone(),
             ..Default::default()
         })
         .await
@@ -319,34 +454,14 @@ async fn administrators_manage_users_and_bindings_within_their_subtree() {
         .into_inner()
         .role_bindings;
     assert_eq!(bindings.len(), 1, "only the original binding is live");
+}
 
-    // Disabling ends the sessions and refuses the next login; enabling restores it.
-    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.addr).await);
-    let session = anonymous
-        .login(login("staff.b", STAFF_PASSWORD))
-        .await
-        .expect("login")
-        .into_inner()
-        .tokens
-        .expect("tokens");
-    let current = admin
-        .get_user(pb::GetUserRequest {
-            user_id: staff_b.user_id.clone(),
-        })
-        .await
-        .expect("get")
-        .into_inner();
-    let disabled = admin
-        .disable_user(pb::DisableUserRequest {
-            request_id: uuid::Uuid::new_v4().to_string(),
-            user_id: staff_b.user_id.clone(),
-            etag: current.etag.clone(),
-            reason: "离职".into(),
-        })
-        .await
-        .expect("disable")
-        .into_inner();
-    assert!(!disabled.enabled);
+#[tokio::test]
+async fn disabling_a_user_ends_their_sessions_and_refuses_their_next_login() {
+    let administered = administered_door().await;
+    let user = administered.staff_b_disabled().await;
+    assert!(!user.disabled.enabled);
+    let mut anonymous = anonymous(&administered.door).await;
     let status = anonymous
         .login(login("staff.b", STAFF_PASSWORD))
         .await
@@ -355,37 +470,55 @@ async fn administrators_manage_users_and_bindings_within_their_subtree() {
     let status = anonymous
         .refresh(pb::RefreshRequest {
             request_id: String::new(),
-            refresh_token: session.refresh_token,
+            refresh_token: user.session.refresh_token,
         })
         .await
         .expect_err("sessions ended");
     assert_eq!(status.code(), Code::Unauthenticated);
-    // A stale etag is refused.
-    let status = admin
-        .enable_user(pb::EnableUserRequest {
-            request_id: uuid::Uuid::new_v4().to_string(),
-            user_id: staff_b.user_id.clone(),
-            etag: current.etag,
-            reason: "返岗".into(),
-        })
+}
+
+#[tokio::test]
+async fn enabling_a_user_on_a_stale_etag_is_refused() {
+    let administered = administered_door().await;
+    let user = administered.staff_b_disabled().await;
+    let status = administered
+        .admin()
+        .await
+        .enable_user(administered.enable(&user.before.etag))
         .await
         .expect_err("stale etag");
     assert_eq!(status.code(), Code::Aborted);
-    admin
-        .enable_user(pb::EnableUserRequest {
-            request_id: uuid::Uuid::new_v4().to_string(),
-            user_id: staff_b.user_id.clone(),
-            etag: disabled.etag,
-            reason: "返岗".into(),
-        })
+}
+
+#[tokio::test]
+async fn an_enabled_user_logs_in_again() {
+    let administered = administered_door().await;
+    let user = administered.staff_b_disabled().await;
+    administered
+        .admin()
+        .await
+        .enable_user(administered.enable(&user.disabled.etag))
         .await
         .expect("enable");
-    anonymous
+    anonymous(&administered.door)
+        .await
         .login(login("staff.b", STAFF_PASSWORD))
         .await
         .expect("enabled again");
+}
 
-    // Every change is in the gateway's audit chain, which verifies.
+#[tokio::test]
+async fn every_identity_change_is_in_the_gateways_audit_chain_and_it_verifies() {
+    let administered = administered_door().await;
+    administered.granted_and_revoked().await;
+    let user = administered.staff_b_disabled().await;
+    administered
+        .admin()
+        .await
+        .enable_user(administered.enable(&user.disabled.etag))
+        .await
+        .expect("enable");
+    let door = &administered.door;
     let auditor_org = relief_proto::ledger::v1::Org {
         org_id: 1,
         ..Default::default()
