@@ -36,8 +36,18 @@ fn id_number(birth: &str, sequence: u32) -> String {
     format!("{first17}{check}")
 }
 
-#[tokio::test]
-async fn each_role_may_do_the_same_things_over_json_grpc_and_grpc_web() {
+/// The door with staff.b in branch B, and each branch's staff logged in
+/// and having registered a member of its own: branch A 张建国 over JSON,
+/// branch B 李秀英 over gRPC.
+struct OwnMembers {
+    door: Door,
+    token_a: String,
+    /// Branch A's answer to registering 张建国 over JSON.
+    answer_a: Value,
+    member_b: ledger::Member,
+}
+
+async fn each_branch_with_its_own_member() -> OwnMembers {
     let door = Door::new(GatewayOptions::default()).await;
     let branch_b = door.branch_b.clone();
     door.user("staff.b", pb::Role::BranchStaff, &branch_b).await;
@@ -45,24 +55,17 @@ async fn each_role_may_do_the_same_things_over_json_grpc_and_grpc_web() {
     let token_b = door.token("staff.b", STAFF_PASSWORD).await;
 
     // JSON: branch A registers its own member.
-    let (status, body) = door
+    let (status, answer_a) = door
         .post(
             "relief.ledger.v1.LedgerService/CreateMember",
             &token_a,
             member_json(door.branch_a.org_id, "张建国", &id_number("19580312", 1)),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    let member_a = body["memberId"].as_str().expect("member id").to_owned();
-    assert!(
-        body["idNumber"]
-            .as_str()
-            .is_some_and(|id| id.contains("********")),
-        "masked: {body}"
-    );
+    assert_eq!(status, 200, "{answer_a}");
 
     // gRPC: branch B registers one of its own.
-    let created = ledger_client(&door.gateway, &token_b)
+    let member_b = ledger_client(&door.gateway, &token_b)
         .await
         .create_member(ledger::CreateMemberRequest {
             request_id: uuid::Uuid::new_v4().to_string(),
@@ -86,45 +89,103 @@ async fn each_role_may_do_the_same_things_over_json_grpc_and_grpc_web() {
         .await
         .expect("gRPC through the gateway")
         .into_inner();
+    OwnMembers {
+        door,
+        token_a,
+        answer_a,
+        member_b,
+    }
+}
 
-    // Branch A may not read branch B's member — over any of the three.
-    let (status, body) = door
+const GET_MEMBER: &str = "/relief.ledger.v1.LedgerService/GetMember";
+
+#[tokio::test]
+async fn a_branch_registers_its_own_member_over_json_and_sees_it_masked() {
+    let own = each_branch_with_its_own_member().await;
+    let body = &own.answer_a;
+    assert!(body["memberId"].as_str().is_some(), "member id: {body}");
+    assert!(
+        body["idNumber"]
+            .as_str()
+            .is_some_and(|id| id.contains("********")),
+        "masked: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_branch_may_not_read_a_sibling_branchs_member_over_json() {
+    let own = each_branch_with_its_own_member().await;
+    let (status, body) = own
+        .door
         .post(
             "relief.ledger.v1.LedgerService/GetMember",
-            &token_a,
-            json!({ "memberId": created.member_id }),
+            &own.token_a,
+            json!({ "memberId": own.member_b.member_id }),
         )
         .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["status"], "PERMISSION_DENIED");
-    let denied = ledger_client(&door.gateway, &token_a)
+}
+
+#[tokio::test]
+async fn a_branch_may_not_read_a_sibling_branchs_member_over_grpc() {
+    let own = each_branch_with_its_own_member().await;
+    let denied = ledger_client(&own.door.gateway, &own.token_a)
         .await
         .get_member(ledger::GetMemberRequest {
-            member_id: created.member_id.clone(),
+            member_id: own.member_b.member_id.clone(),
             ..Default::default()
         })
         .await
         .expect_err("gRPC sibling read");
     assert_eq!(denied.code(), Code::PermissionDenied);
-    let path = "/relief.ledger.v1.LedgerService/GetMember";
-    let sibling = ledger::GetMemberRequest {
-        member_id: created.member_id.clone(),
-        ..Default::default()
-    };
-    let (grpc_status, _) = grpc_web(&door.http, &door.gateway, path, &token_a, &sibling).await;
-    assert_eq!(grpc_status, "7", "PERMISSION_DENIED over gRPC-Web");
+}
 
-    // ...but reads its own, over gRPC-Web too.
-    let own = ledger::GetMemberRequest {
-        member_id: member_a.clone(),
+#[tokio::test]
+async fn a_branch_may_not_read_a_sibling_branchs_member_over_grpc_web() {
+    let own = each_branch_with_its_own_member().await;
+    let sibling = ledger::GetMemberRequest {
+        member_id: own.member_b.member_id.clone(),
         ..Default::default()
     };
-    let (grpc_status, message) = grpc_web(&door.http, &door.gateway, path, &token_a, &own).await;
+    let (grpc_status, _) = grpc_web(
+        &own.door.http,
+        &own.door.gateway,
+        GET_MEMBER,
+        &own.token_a,
+        &sibling,
+    )
+    .await;
+    assert_eq!(grpc_status, "7", "PERMISSION_DENIED over gRPC-Web");
+}
+
+#[tokio::test]
+async fn a_branch_reads_its_own_member_over_grpc_web() {
+    let own = each_branch_with_its_own_member().await;
+    let member_a = own.answer_a["memberId"]
+        .as_str()
+        .expect("member id")
+        .to_owned();
+    let request = ledger::GetMemberRequest {
+        member_id: member_a,
+        ..Default::default()
+    };
+    let (grpc_status, message) = grpc_web(
+        &own.door.http,
+        &own.door.gateway,
+        GET_MEMBER,
+        &own.token_a,
+        &request,
+    )
+    .await;
     assert_eq!(grpc_status, "0");
     let member = ledger::Member::decode(message.expect("answer").as_slice()).expect("a Member");
     assert_eq!(member.name, "张建国");
+}
 
-    // Without a token nothing passes the door.
+#[tokio::test]
+async fn without_a_token_nothing_passes_the_door() {
+    let door = Door::new(GatewayOptions::default()).await;
     let response = door
         .http
         .post(
@@ -321,8 +382,9 @@ async fn times_travel_as_rfc3339_strings_in_json_and_back() {
     );
 }
 
-#[tokio::test]
-async fn an_export_downloads_over_http_as_a_named_xlsx() {
+/// The door with 张建国 of branch A on the register with a record
+/// (major illness, 36,000 yuan a year), registered by the administrator.
+async fn door_with_a_recorded_member() -> Door {
     let door = Door::new(GatewayOptions::default()).await;
     let (status, member) = door
         .post(
@@ -347,15 +409,27 @@ async fn an_export_downloads_over_http_as_a_named_xlsx() {
         )
         .await;
     assert_eq!(status, 200);
-    let response =
-        door.http
-            .get(door.gateway.url(
+    door
+}
+
+/// The department downloads the whole register over plain HTTP.
+async fn download_register(door: &Door) -> reqwest::Response {
+    door.http
+        .get(
+            door.gateway.url(
                 "/v1/relief.ledger.v1.LedgerService/ExportRegister?orgId=0&includeRemoved=true",
-            ))
-            .bearer_auth(&door.admin_token)
-            .send()
-            .await
-            .expect("download");
+            ),
+        )
+        .bearer_auth(&door.admin_token)
+        .send()
+        .await
+        .expect("download")
+}
+
+#[tokio::test]
+async fn an_export_downloads_over_http_as_an_xlsx_attachment_named_in_utf8() {
+    let door = door_with_a_recorded_member().await;
+    let response = download_register(&door).await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-type"],
@@ -374,6 +448,13 @@ async fn an_export_downloads_over_http_as_a_named_xlsx() {
         disposition.contains("filename*=UTF-8''%E5%B8%82%E7%9B%B4"),
         "{disposition}"
     );
+}
+
+#[tokio::test]
+async fn the_downloaded_register_is_a_real_workbook_with_the_member_as_the_department_sees_it() {
+    let door = door_with_a_recorded_member().await;
+    let response = download_register(&door).await;
+    assert_eq!(response.status(), 200);
     let bytes = response.bytes().await.expect("bytes").to_vec();
     let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("a real .xlsx");
     let range = workbook
@@ -520,8 +601,21 @@ async fn every_answer_carries_a_request_id_security_headers_and_cors_for_allowed
     );
 }
 
-#[tokio::test]
-async fn every_role_logs_in_and_gets_exactly_its_rights_over_json() {
+/// (login, may list members, may read the audit trail), for a user of every
+/// role but the department's.
+const RIGHTS: [(&str, bool, bool); 6] = [
+    ("staff.a", true, false),
+    ("superior", true, false),
+    ("committee", true, false),
+    ("finance", true, false),
+    ("auditor", true, true),
+    ("zhang.jianguo", false, false),
+];
+
+/// The door with a user of every role — the superior organisation, the
+/// committee, finance, an auditor, and 张建国, a member of the register who
+/// logs in as themself — each logged in over JSON: (login, access token).
+async fn every_role_logged_in() -> (Door, Vec<(&'static str, String)>) {
     let door = Door::new(GatewayOptions::default()).await;
     let superior = ledger::Org {
         org_id: door.branch_a.parent_id,
@@ -582,24 +676,26 @@ async fn every_role_logs_in_and_gets_exactly_its_rights_over_json() {
         .await
         .expect("member role");
 
-    // (login, may list members, may read the audit trail)
-    let expectations = [
-        ("staff.a", true, false),
-        ("superior", true, false),
-        ("committee", true, false),
-        ("finance", true, false),
-        ("auditor", true, true),
-        ("zhang.jianguo", false, false),
-    ];
-    for (login, may_list, may_audit) in expectations {
-        let token = super::login_json(&door.http, &door.gateway, login, STAFF_PASSWORD).await["tokens"]["accessToken"]
+    let mut tokens = Vec::new();
+    for (login, _, _) in RIGHTS {
+        let token = super::login_json(&door.http, &door.gateway, login, STAFF_PASSWORD).await
+            ["tokens"]["accessToken"]
             .as_str()
             .expect("token")
             .to_owned();
+        tokens.push((login, token));
+    }
+    (door, tokens)
+}
+
+#[tokio::test]
+async fn every_role_but_a_member_lists_members_over_json() {
+    let (door, tokens) = every_role_logged_in().await;
+    for ((login, token), (_, may_list, _)) in tokens.iter().zip(RIGHTS) {
         let (status, body) = door
             .post(
                 "relief.ledger.v1.LedgerService/ListMembers",
-                &token,
+                token,
                 json!({}),
             )
             .await;
@@ -608,10 +704,17 @@ async fn every_role_logs_in_and_gets_exactly_its_rights_over_json() {
             if may_list { 200 } else { 403 },
             "{login} listing members: {body}"
         );
+    }
+}
+
+#[tokio::test]
+async fn of_every_role_only_the_auditor_reads_the_audit_trail_over_json() {
+    let (door, tokens) = every_role_logged_in().await;
+    for ((login, token), (_, _, may_audit)) in tokens.iter().zip(RIGHTS) {
         let (status, _) = door
             .post(
                 "relief.ledger.v1.LedgerService/VerifyAuditChain",
-                &token,
+                token,
                 json!({}),
             )
             .await;
@@ -620,23 +723,33 @@ async fn every_role_logs_in_and_gets_exactly_its_rights_over_json() {
             if may_audit { 200 } else { 403 },
             "{login} reading the audit trail"
         );
+    }
+}
+
+#[tokio::test]
+async fn no_role_but_the_departments_builds_the_tree_over_json() {
+    let (door, tokens) = every_role_logged_in().await;
+    for (login, token) in &tokens {
         let (status, body) = door
             .post(
                 "relief.ledger.v1.LedgerService/CreateOrg",
-                &token,
+                token,
                 json!({ "requestId": uuid::Uuid::new_v4().to_string(), "parentId": "1", "kind": "ORG_KIND_BRANCH", "name": "新支部" }),
             )
             .await;
         assert_eq!(status, 403, "{login} building the tree: {body}");
         assert_eq!(body["error"]["grpcCode"], 7);
+    }
+}
+
+#[tokio::test]
+async fn every_user_is_who_they_logged_in_as() {
+    let (door, tokens) = every_role_logged_in().await;
+    for (login, token) in &tokens {
         let (status, me) = door
-            .post(
-                "relief.gateway.v1.IdentityService/WhoAmI",
-                &token,
-                json!({}),
-            )
+            .post("relief.gateway.v1.IdentityService/WhoAmI", token, json!({}))
             .await;
         assert_eq!(status, 200);
-        assert_eq!(me["user"]["loginName"], login);
+        assert_eq!(me["user"]["loginName"], *login);
     }
 }
