@@ -11,6 +11,7 @@ use relief_proto::gateway::v1::identity_service_client::IdentityServiceClient;
 use relief_tests::{GatewayOptions, channel};
 use serde_json::json;
 use tonic::Code;
+use tonic::transport::Channel;
 
 use super::{Door, ledger_client};
 
@@ -56,21 +57,28 @@ fn external_token(key_pem: &str, kid: &str, issuer: &str, login: &str, expires_i
     .expect("signing")
 }
 
-#[tokio::test]
-async fn an_external_token_is_exchanged_for_the_local_users_rights_and_forgeries_are_refused() {
+/// A door whose gateway trusts the provider, and a client without a token.
+async fn door_trusting_the_provider() -> (Door, IdentityServiceClient<Channel>) {
     let jwks_url = provider().await;
     let door = Door::new(GatewayOptions {
         oidc: Some((ISSUER.into(), AUDIENCE.into(), jwks_url)),
         ..GatewayOptions::default()
     })
     .await;
-    let mut anonymous = IdentityServiceClient::new(channel(door.gateway.addr).await);
-    let exchange = |token: String| pb::ExchangeTokenRequest {
+    let anonymous = IdentityServiceClient::new(channel(door.gateway.addr).await);
+    (door, anonymous)
+}
+
+fn exchange(token: String) -> pb::ExchangeTokenRequest {
+    pb::ExchangeTokenRequest {
         request_id: String::new(),
         external_token: token,
-    };
+    }
+}
 
-    let signed_in = anonymous
+/// The provider's token for staff.a, exchanged.
+async fn staff_a_signed_in(anonymous: &mut IdentityServiceClient<Channel>) -> pb::LoginResponse {
+    anonymous
         .exchange_token(exchange(external_token(
             PROVIDER_KEY,
             "provider-1",
@@ -80,19 +88,38 @@ async fn an_external_token_is_exchanged_for_the_local_users_rights_and_forgeries
         )))
         .await
         .expect("exchange")
-        .into_inner();
+        .into_inner()
+}
+
+#[tokio::test]
+async fn an_external_token_is_exchanged_for_the_local_user_with_the_roles_bound_here() {
+    let (_door, mut anonymous) = door_trusting_the_provider().await;
+    let signed_in = staff_a_signed_in(&mut anonymous).await;
     assert_eq!(
         signed_in.user.as_ref().map(|u| u.login_name.as_str()),
         Some("staff.a")
     );
     assert_eq!(signed_in.role_bindings.len(), 1, "the roles bound here");
-    let access = signed_in.tokens.expect("tokens").access_token;
+}
+
+#[tokio::test]
+async fn the_gateways_token_from_an_exchange_works_on_the_ledger() {
+    let (door, mut anonymous) = door_trusting_the_provider().await;
+    let access = staff_a_signed_in(&mut anonymous)
+        .await
+        .tokens
+        .expect("tokens")
+        .access_token;
     ledger_client(&door.gateway, &access)
         .await
         .list_members(relief_proto::ledger::v1::ListMembersRequest::default())
         .await
         .expect("the gateway's token works on the ledger");
+}
 
+#[tokio::test]
+async fn a_token_the_provider_did_not_issue_for_a_user_here_is_refused() {
+    let (_door, mut anonymous) = door_trusting_the_provider().await;
     for (what, token) in [
         (
             "another key under the provider's kid",
@@ -127,7 +154,11 @@ async fn an_external_token_is_exchanged_for_the_local_users_rights_and_forgeries
             .expect_err(what);
         assert_eq!(status.code(), Code::Unauthenticated, "{what}: {status:?}");
     }
-    // An HMAC token "signed" with something public is never accepted.
+}
+
+#[tokio::test]
+async fn an_hmac_token_signed_with_something_public_is_never_accepted() {
+    let (_door, mut anonymous) = door_trusting_the_provider().await;
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some("provider-1".into());
     let forged = jsonwebtoken::encode(
