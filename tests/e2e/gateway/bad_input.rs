@@ -105,6 +105,18 @@ async fn the_json_edge_answers_every_bad_field_with_400() {
         .filter_map(|violation| violation["field"].as_str())
         .collect();
     assert_eq!(fields, BAD_FIELDS, "{body}");
+    // The service's own ErrorInfo reaches the JSON caller, for programs to
+    // branch on.
+    let info = body["error"]["details"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|detail| detail["@type"] == "type.googleapis.com/google.rpc.ErrorInfo")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(info["reason"], "INVALID_FIELDS", "{body}");
+    assert_eq!(info["domain"], "relief-ledger", "{body}");
+    assert_eq!(info["metadata"]["service"], "gateway", "{body}");
     assert_eq!(login_names(&door).await, before, "nobody was created");
 }
 

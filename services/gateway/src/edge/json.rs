@@ -20,7 +20,7 @@ use prost_reflect::{DescriptorPool, DynamicMessage, MethodDescriptor, SerializeO
 use relief_runtime::auth::Authentication;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::{Code, Status};
-use tonic_types::StatusExt;
+use tonic_types::{ErrorInfo, StatusExt};
 
 use super::limits::REQUEST_ID;
 
@@ -108,13 +108,36 @@ pub fn code_name(code: Code) -> &'static str {
 }
 
 /// The JSON error body (Google's error model): code, status, message, and
-/// the bad fields when there are any.
+/// the bad fields when there are any. An error the gateway answers itself
+/// (bad JSON, a body too large, a rate limit) carries the reason a service
+/// would give: `INVALID_FIELDS` for named fields, else the status's name.
 pub fn error_response(
     status: StatusCode,
     code: Code,
     message: &str,
     violations: Vec<(String, String)>,
 ) -> Response {
+    let reason = if violations.is_empty() {
+        code_name(code)
+    } else {
+        "INVALID_FIELDS"
+    };
+    let info = ErrorInfo {
+        reason: reason.to_owned(),
+        domain: relief_runtime::error::ERROR_DOMAIN.to_owned(),
+        metadata: [("service".to_owned(), "gateway".to_owned())].into(),
+    };
+    error_body(status, code, message, violations, info)
+}
+
+fn error_body(
+    status: StatusCode,
+    code: Code,
+    message: &str,
+    violations: Vec<(String, String)>,
+    info: ErrorInfo,
+) -> Response {
+    // The field violations stay first, where clients have found them so far.
     let mut details = Vec::new();
     if !violations.is_empty() {
         details.push(serde_json::json!({
@@ -125,6 +148,12 @@ pub fn error_response(
                 .collect::<Vec<_>>(),
         }));
     }
+    details.push(serde_json::json!({
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": info.reason,
+        "domain": info.domain,
+        "metadata": info.metadata,
+    }));
     let body = serde_json::json!({
         "error": {
             "code": status.as_u16(),
@@ -142,14 +171,24 @@ pub fn error_response(
         .into_response()
 }
 
+/// A service's answer as JSON, with its own ErrorInfo when it gave one.
 fn status_error(status: &Status) -> Response {
     let violations = relief_runtime::error::field_violations(status);
-    let mut response = error_response(
-        http_status(status.code()),
-        status.code(),
-        status.message(),
-        violations,
-    );
+    let mut response = match status.get_details_error_info() {
+        Some(info) => error_body(
+            http_status(status.code()),
+            status.code(),
+            status.message(),
+            violations,
+            info,
+        ),
+        None => error_response(
+            http_status(status.code()),
+            status.code(),
+            status.message(),
+            violations,
+        ),
+    };
     if let Some(delay) = status
         .get_details_retry_info()
         .and_then(|info| info.retry_delay)

@@ -158,9 +158,12 @@ pub fn document(pool: &DescriptorPool, services: &[String]) -> Value {
                     "status": { "type": "string", "description": "the gRPC code's name, e.g. INVALID_ARGUMENT" },
                     "message": { "type": "string" },
                     "details": { "type": "array", "items": { "type": "object", "properties": {
-                        "@type": { "type": "string" },
+                        "@type": { "type": "string", "description": "google.rpc.BadRequest or google.rpc.ErrorInfo" },
                         "fieldViolations": { "type": "array", "items": { "type": "object", "properties": {
-                            "field": { "type": "string" }, "description": { "type": "string" } } } }
+                            "field": { "type": "string" }, "description": { "type": "string" } } } },
+                        "reason": { "type": "string", "description": "ErrorInfo: stable and machine-readable, e.g. INVALID_FIELDS, ETAG_MISMATCH, ONCE_A_YEAR" },
+                        "domain": { "type": "string", "description": "ErrorInfo: relief-ledger" },
+                        "metadata": { "type": "object", "additionalProperties": { "type": "string" } }
                     } } }
                 }
             } }
