@@ -3,6 +3,9 @@
 //! committee), members with families, register rows across the categories,
 //! and one user per role, created through the gateway, with a password.
 
+mod funds;
+mod members;
+
 use std::collections::HashMap;
 
 use anyhow::Context;
@@ -15,6 +18,9 @@ use relief_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use relief_runtime::auth::{Role, TokenSigner};
 use tonic::Request;
 use tonic::transport::Channel;
+
+use funds::load_funds;
+use members::MEMBERS;
 
 /// The bootstrap administrator of a local run (development only).
 pub const ADMIN_LOGIN: &str = "admin";
@@ -97,205 +103,6 @@ impl Client<LedgerServiceClient<Channel>> {
         })?;
         Ok(self.inner.create_org(request).await?.into_inner())
     }
-}
-
-struct DemoMember {
-    name: &'static str,
-    birth: &'static str,
-    male: bool,
-    branch: usize,
-    category: common::HardshipCategory,
-    cause: &'static str,
-    household: i32,
-    income_yuan: i64,
-    recognised: bool,
-}
-
-const MEMBERS: [DemoMember; 12] = [
-    DemoMember {
-        name: "张建国",
-        birth: "19580312",
-        male: true,
-        branch: 0,
-        category: common::HardshipCategory::MajorIllness,
-        cause: "本人患尿毒症，长期透析",
-        household: 3,
-        income_yuan: 36_000,
-        recognised: true,
-    },
-    DemoMember {
-        name: "李秀英",
-        birth: "19620705",
-        male: false,
-        branch: 0,
-        category: common::HardshipCategory::MinimumLivingGuarantee,
-        cause: "家庭人均收入低于低保线",
-        household: 2,
-        income_yuan: 14_400,
-        recognised: true,
-    },
-    DemoMember {
-        name: "王志强",
-        birth: "19700120",
-        male: true,
-        branch: 1,
-        category: common::HardshipCategory::MajorAccident,
-        cause: "交通事故致残",
-        household: 4,
-        income_yuan: 42_000,
-        recognised: true,
-    },
-    DemoMember {
-        name: "赵桂兰",
-        birth: "19551101",
-        male: false,
-        branch: 2,
-        category: common::HardshipCategory::MajorIllness,
-        cause: "配偶患恶性肿瘤",
-        household: 2,
-        income_yuan: 30_000,
-        recognised: true,
-    },
-    DemoMember {
-        name: "刘德明",
-        birth: "19660918",
-        male: true,
-        branch: 3,
-        category: common::HardshipCategory::MajorDisaster,
-        cause: "住房毁于2021年特大暴雨",
-        household: 5,
-        income_yuan: 48_000,
-        recognised: true,
-    },
-    DemoMember {
-        name: "陈淑芬",
-        birth: "19730226",
-        male: false,
-        branch: 4,
-        category: common::HardshipCategory::Other,
-        cause: "独自抚养两名在校子女",
-        household: 3,
-        income_yuan: 33_600,
-        recognised: false,
-    },
-    DemoMember {
-        name: "杨国庆",
-        birth: "19591001",
-        male: true,
-        branch: 5,
-        category: common::HardshipCategory::MajorIllness,
-        cause: "本人脑梗后遗症",
-        household: 2,
-        income_yuan: 26_400,
-        recognised: true,
-    },
-    DemoMember {
-        name: "黄丽华",
-        birth: "19680614",
-        male: false,
-        branch: 6,
-        category: common::HardshipCategory::MinimumLivingGuarantee,
-        cause: "享受城市低保",
-        household: 3,
-        income_yuan: 18_000,
-        recognised: true,
-    },
-    DemoMember {
-        name: "周文斌",
-        birth: "19611208",
-        male: true,
-        branch: 7,
-        category: common::HardshipCategory::MajorAccident,
-        cause: "工伤致双下肢残疾",
-        household: 4,
-        income_yuan: 39_600,
-        recognised: false,
-    },
-    DemoMember {
-        name: "吴玉梅",
-        birth: "19570419",
-        male: false,
-        branch: 8,
-        category: common::HardshipCategory::Other,
-        cause: "丧偶，子女失业",
-        household: 3,
-        income_yuan: 27_000,
-        recognised: true,
-    },
-    DemoMember {
-        name: "孙海涛",
-        birth: "19750830",
-        male: true,
-        branch: 9,
-        category: common::HardshipCategory::MajorIllness,
-        cause: "子女患白血病",
-        household: 3,
-        income_yuan: 45_000,
-        recognised: true,
-    },
-    DemoMember {
-        name: "马春花",
-        birth: "19640303",
-        male: false,
-        branch: 9,
-        category: common::HardshipCategory::MinimumLivingGuarantee,
-        cause: "家庭成员均无固定收入",
-        household: 4,
-        income_yuan: 19_200,
-        recognised: false,
-    },
-];
-
-/// This year's budget and relief standards, set by the finance user.
-async fn load_funds(gateway: Channel, token: String) -> anyhow::Result<()> {
-    use relief_proto::funds::v1 as funds;
-    let mut client = Client {
-        inner: funds::funds_service_client::FundsServiceClient::new(gateway),
-        token,
-        counter: 1000,
-    };
-    let year = relief_runtime::time::today().year();
-    let request_id = client.request_id();
-    let request = client.request(funds::SetBudgetRequest {
-        request_id,
-        year,
-        amount: Some(Money { fen: 20_000_000 }),
-        reason: "年度党费救助预算（演示）".to_owned(),
-    })?;
-    client.inner.set_budget(request).await?;
-    use relief_proto::common::v1::HardshipCategory as C;
-    let one_time = [
-        (C::MinimumLivingGuarantee, 200_000),
-        (C::MajorDisaster, 300_000),
-        (C::MajorAccident, 300_000),
-        (C::MajorIllness, 300_000),
-        (C::Other, 100_000),
-    ];
-    for (category, fen) in one_time {
-        for (relief_type, amount) in [
-            (relief_proto::common::v1::ReliefType::OneTimeRelief, fen),
-            (
-                relief_proto::common::v1::ReliefType::SpringFestivalVisit,
-                50_000,
-            ),
-        ] {
-            let request_id = client.request_id();
-            let request = client.request(funds::PutReliefStandardRequest {
-                request_id,
-                standard: Some(funds::ReliefStandard {
-                    year,
-                    relief_type: relief_type as i32,
-                    hardship_category: category as i32,
-                    amount: Some(Money { fen: amount }),
-                    note: "演示标准".to_owned(),
-                    ..Default::default()
-                }),
-                reason: "工委会议确定的年度救助标准（演示）".to_owned(),
-            })?;
-            client.inner.put_relief_standard(request).await?;
-        }
-    }
-    Ok(())
 }
 
 /// Loads the demo data and returns what to print about logging in.
