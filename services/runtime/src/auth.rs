@@ -397,10 +397,36 @@ struct Trusted {
 }
 
 /// Verifies access tokens against the configured trusted keys.
+///
+/// A client sends the same token with every call until it expires, and an Ed25519 signature
+/// check is most of what a read costs, so a token that passed every check is remembered, by
+/// its exact text, with the caller it stands for, until it expires. A remembered token is
+/// taken only while it is still unexpired (the same leeway as a full check); everything else
+/// a full check decides (key, signature, issuer, audience, roles a key may grant) depends on
+/// the token's text and this verifier's fixed configuration alone, so it cannot change in the
+/// meantime. Refused tokens are never remembered, and the memory is bounded.
 pub struct TokenVerifier {
     keys: HashMap<String, Trusted>,
     audience: String,
     leeway: u64,
+    verified: Mutex<HashMap<Box<str>, Verified>>,
+}
+
+/// A token that passed every check, and until when it may be taken without another.
+struct Verified {
+    caller: Caller,
+    /// `exp` plus the leeway, in seconds since the Unix epoch.
+    valid_until: u64,
+}
+
+/// Tokens remembered at most (a few hundred bytes each): far more than the users active at
+/// once within a token's lifetime.
+const VERIFIED_CAPACITY: usize = 10_000;
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }
 
 impl TokenVerifier {
@@ -431,11 +457,41 @@ impl TokenVerifier {
             keys,
             audience: settings.audience.clone(),
             leeway: settings.clock_skew_seconds,
+            verified: Mutex::new(HashMap::new()),
         })
     }
 
     /// The caller a bearer token stands for, or why it is refused.
     pub fn verify(&self, token: &str) -> Result<Caller, String> {
+        let now = unix_now();
+        if let Ok(verified) = self.verified.lock()
+            && let Some(known) = verified.get(token)
+            && now <= known.valid_until
+        {
+            return Ok(known.caller.clone());
+        }
+        let caller = self.verify_fully(token)?;
+        if let Ok(mut verified) = self.verified.lock() {
+            if verified.len() >= VERIFIED_CAPACITY {
+                verified.retain(|_, known| now <= known.valid_until);
+                if verified.len() >= VERIFIED_CAPACITY {
+                    verified.clear();
+                }
+            }
+            verified.insert(
+                token.into(),
+                Verified {
+                    caller: caller.clone(),
+                    valid_until: caller.expires_at.saturating_add(self.leeway),
+                },
+            );
+        }
+        Ok(caller)
+    }
+
+    /// Every check of a token: known key, signature, issuer, audience, expiry, and the roles
+    /// its key may grant.
+    fn verify_fully(&self, token: &str) -> Result<Caller, String> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| "malformed token".to_owned())?;
         let kid = header.kid.ok_or_else(|| "token names no key".to_owned())?;
