@@ -62,23 +62,69 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
-        let bearer = request
+        let authentication = request
             .headers()
             .get(http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::to_owned);
-        if let Some(token) = bearer {
-            let authentication = match self.verifier.verify(&token) {
+            .map(|token| match self.verifier.verify(token) {
                 Ok(caller) => Authentication::Caller(caller),
                 Err(reason) => {
                     tracing::info!(%reason, "bearer token refused");
                     Authentication::Refused(reason)
                 }
-            };
+            });
+        if let Some(authentication) = authentication {
             request.extensions_mut().insert(authentication);
         }
         self.inner.call(request)
+    }
+}
+
+/// Gives every request an id (the caller's when it is sane, see
+/// [`crate::telemetry::request_id`]) and a span made with all its fields, in which the
+/// layers inside — authentication first — and the handler run. It takes the place of tonic's
+/// `trace_fn`, which makes the span before any layer can settle the request id.
+#[derive(Clone, Copy, Default)]
+pub struct RequestSpanLayer;
+
+impl<S> Layer<S> for RequestSpanLayer {
+    type Service = RequestSpan<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestSpan { inner }
+    }
+}
+
+#[derive(Clone)]
+pub struct RequestSpan<S> {
+    inner: S,
+}
+
+impl<S, B> Service<http::Request<B>> for RequestSpan<S>
+where
+    S: Service<http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = tracing::instrument::Instrumented<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        let request_id = crate::telemetry::request_id(request.headers());
+        let span = crate::telemetry::request_span(
+            request.uri().path(),
+            request.headers(),
+            request_id.to_str().unwrap_or(""),
+        );
+        request
+            .headers_mut()
+            .insert(crate::telemetry::REQUEST_ID, request_id);
+        let future = span.in_scope(|| self.inner.call(request));
+        tracing::Instrument::instrument(future, span)
     }
 }
 
@@ -137,7 +183,7 @@ pub async fn serve(
         .timeout(Duration::from_millis(limits.request_timeout_ms))
         .concurrency_limit_per_connection(limits.concurrency)
         .load_shed(true)
-        .trace_fn(crate::telemetry::server_span)
+        .layer(RequestSpanLayer)
         .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency))
         .layer(AuthLayer::new(verifier))
         .add_routes(service.routes)

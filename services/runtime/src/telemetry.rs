@@ -1,22 +1,36 @@
 //! Logs and traces: JSON logs carrying trace ids, OpenTelemetry spans exported
 //! over OTLP when an endpoint is configured, and W3C trace context carried in
 //! gRPC metadata in both directions.
+//!
+//! Every request gets a span, and the span costs little: its fields are all known when it is
+//! made (a field recorded later makes the JSON log layer parse and print the span's fields
+//! again), and the trace id is looked up only when a log line is written.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
-use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
+use opentelemetry::trace::{TraceContextExt as _, TraceId, TracerProvider as _};
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::Subscriber;
+use tracing::field::{Field, Visit};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
+use tracing_subscriber::fmt::{FmtContext, FormattedFields};
 use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::TelemetrySettings;
 
-/// Keeps the tracer provider alive; dropping it flushes pending spans.
+/// Keeps the tracer provider alive; dropping it flushes pending spans and log lines.
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
+    lines: Option<BatchedStdout>,
 }
 
 impl Drop for TelemetryGuard {
@@ -26,6 +40,65 @@ impl Drop for TelemetryGuard {
         {
             eprintln!("telemetry: flushing spans failed: {err}");
         }
+        if let Some(lines) = self.lines.take() {
+            lines.flush();
+        }
+    }
+}
+
+/// Log lines on their way to stdout, written in batches: a line is copied into a buffer, and
+/// the buffer is written when it holds 64 KiB, every 100 ms, and when the process stops —
+/// one write for many lines, instead of one per line (the gateway logs every request).
+#[derive(Clone)]
+struct BatchedStdout(Arc<Mutex<Vec<u8>>>);
+
+impl BatchedStdout {
+    const FULL: usize = 64 * 1024;
+    const EVERY: Duration = Duration::from_millis(100);
+
+    /// A buffer, and a thread that writes it out every [`Self::EVERY`] while it is in use.
+    fn start() -> Self {
+        let lines = BatchedStdout(Arc::new(Mutex::new(Vec::with_capacity(Self::FULL))));
+        let weak = Arc::downgrade(&lines.0);
+        let _ = std::thread::Builder::new()
+            .name("log-writer".into())
+            .spawn(move || {
+                while let Some(buffer) = weak.upgrade() {
+                    BatchedStdout(buffer).flush();
+                    std::thread::sleep(Self::EVERY);
+                }
+            });
+        lines
+    }
+
+    fn flush(&self) {
+        let pending = match self.0.lock() {
+            Ok(mut buffer) if !buffer.is_empty() => std::mem::take(&mut *buffer),
+            _ => return,
+        };
+        let _ = std::io::stdout().lock().write_all(&pending);
+    }
+}
+
+impl Write for BatchedStdout {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        let full = match self.0.lock() {
+            Ok(mut buffer) => {
+                buffer.extend_from_slice(line);
+                buffer.len() >= Self::FULL
+            }
+            // A panic while holding the buffer: write past it.
+            Err(_) => return std::io::stdout().write(line),
+        };
+        if full {
+            BatchedStdout::flush(self);
+        }
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        BatchedStdout::flush(self);
+        Ok(())
     }
 }
 
@@ -51,28 +124,45 @@ pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<
         builder = builder.with_batch_exporter(exporter);
     }
     let provider = Some(builder.build());
+    // Code location, thread names and busy/idle times of the one span a request has say
+    // nothing, and cost on every request (the thread name is copied into every span), as does
+    // making the span's context current at every poll (trace context is passed on from the
+    // span itself, see `inject_current_context`). Warnings and errors become events of their
+    // span; informational lines (the gateway's access line on every request) stay in the log.
     let otel_layer = provider.as_ref().map(|provider| {
-        tracing_opentelemetry::layer().with_tracer(provider.tracer(service_name.to_owned()))
+        tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer(service_name.to_owned()))
+            .with_location(false)
+            .with_threads(false)
+            .with_tracked_inactivity(false)
+            .with_context_activation(false)
+            .with_filter(tracing_subscriber::filter::filter_fn(|metadata| {
+                metadata.is_span() || *metadata.level() <= tracing::Level::WARN
+            }))
     });
+    let logging = Arc::new(OnceLock::new());
+    let lines = BatchedStdout::start();
     let fmt_layer = if settings.log_format == "json" {
-        tracing_subscriber::fmt::layer()
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .boxed()
+        let lines = lines.clone();
+        json_lines(logging.clone(), move || lines.clone()).boxed()
     } else {
         tracing_subscriber::fmt::layer().compact().boxed()
     };
-    let installed = tracing_subscriber::registry()
-        .with(filter)
-        .with(otel_layer)
-        .with(fmt_layer)
-        .try_init()
-        .is_ok();
+    let dispatch = tracing::Dispatch::new(
+        tracing_subscriber::registry()
+            .with(filter)
+            .with(otel_layer)
+            .with(fmt_layer),
+    );
+    let _ = logging.set(dispatch.downgrade());
+    let installed = tracing::dispatcher::set_global_default(dispatch).is_ok();
     if installed && let Some(provider) = &provider {
         opentelemetry::global::set_tracer_provider(provider.clone());
     }
-    Ok(TelemetryGuard { provider })
+    Ok(TelemetryGuard {
+        provider,
+        lines: (installed && settings.log_format == "json").then_some(lines),
+    })
 }
 
 /// Reads W3C `traceparent`/`tracestate` from incoming metadata.
@@ -102,27 +192,263 @@ impl Injector for MetadataInjector<'_> {
     }
 }
 
+/// The subscriber a log layer is part of, for looking up the trace id of the span a line is
+/// written in (a formatter cannot reach the subscriber it runs in).
+type Logging = Arc<OnceLock<tracing::dispatcher::WeakDispatch>>;
+
+/// The JSON log layer: one line per event, with the current span's fields and trace id.
+fn json_lines<S, W>(logging: Logging, writer: W) -> impl Layer<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt::layer()
+        .fmt_fields(SpanFieldsJson)
+        .event_format(JsonLine { logging })
+        .with_writer(writer)
+}
+
+/// A span's fields as one JSON object, written as they are visited. tracing-subscriber's
+/// `JsonFields` builds a map of JSON values first, for every span — a request's span is made on
+/// every request, and most write no log line.
+struct SpanFieldsJson;
+
+impl<'writer> FormatFields<'writer> for SpanFieldsJson {
+    fn format_fields<R: RecordFields>(
+        &self,
+        writer: Writer<'writer>,
+        fields: R,
+    ) -> std::fmt::Result {
+        let mut object = JsonObject {
+            writer,
+            first: true,
+            result: Ok(()),
+        };
+        object.result = object.writer.write_char('{');
+        fields.record(&mut object);
+        object.result?;
+        object.writer.write_char('}')
+    }
+
+    fn add_fields(
+        &self,
+        current: &'writer mut FormattedFields<Self>,
+        fields: &tracing::span::Record<'_>,
+    ) -> std::fmt::Result {
+        if current.fields.pop() != Some('}') {
+            current.fields.clear();
+            return self.format_fields(current.as_writer(), fields);
+        }
+        let first = current.fields.ends_with('{');
+        let mut object = JsonObject {
+            writer: current.as_writer(),
+            first,
+            result: Ok(()),
+        };
+        fields.record(&mut object);
+        object.result?;
+        object.writer.write_char('}')
+    }
+}
+
+/// Writes visited fields as `"name":value` members of a JSON object.
+struct JsonObject<'writer> {
+    writer: Writer<'writer>,
+    first: bool,
+    result: std::fmt::Result,
+}
+
+impl JsonObject<'_> {
+    fn member(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>) -> std::fmt::Result) {
+        if self.result.is_err() {
+            return;
+        }
+        let separator = if std::mem::take(&mut self.first) {
+            ""
+        } else {
+            ","
+        };
+        self.result = self
+            .writer
+            .write_str(separator)
+            .and_then(|()| json_string(&mut self.writer, field.name()))
+            .and_then(|()| self.writer.write_char(':'))
+            .and_then(|()| value(&mut self.writer));
+    }
+}
+
+impl Visit for JsonObject<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.member(field, |writer| json_string(writer, value));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.member(field, |writer| write!(writer, "{value}"));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.member(field, |writer| write!(writer, "{value}"));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.member(field, |writer| write!(writer, "{value}"));
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if value.is_finite() {
+            self.member(field, |writer| write!(writer, "{value}"));
+        } else {
+            self.member(field, |writer| writer.write_str("null"));
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let text = format!("{value:?}");
+        self.member(field, |writer| json_string(writer, &text));
+    }
+}
+
+/// `text` as a JSON string.
+fn json_string(writer: &mut Writer<'_>, text: &str) -> std::fmt::Result {
+    writer.write_char('"')?;
+    let mut plain = 0;
+    for (at, c) in text.char_indices() {
+        let escaped = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if u32::from(c) < 0x20 => "",
+            _ => continue,
+        };
+        writer.write_str(&text[plain..at])?;
+        if escaped.is_empty() {
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+        } else {
+            writer.write_str(escaped)?;
+        }
+        plain = at + c.len_utf8();
+    }
+    writer.write_str(&text[plain..])?;
+    writer.write_char('"')
+}
+
+/// One JSON object per log line, written as it is visited — the shape of tracing-subscriber's
+/// JSON lines (`timestamp`, `level`, `fields`, `target`, the current `span`), plus the span's
+/// `trace_id`, looked up only for lines that are written. The span's fields are embedded as
+/// [`SpanFieldsJson`] wrote them, not parsed and printed again.
+struct JsonLine {
+    logging: Logging,
+}
+
+impl JsonLine {
+    fn trace_id_of(&self, span: &tracing::span::Id) -> Option<TraceId> {
+        let dispatch = self.logging.get()?.upgrade()?;
+        let context = tracing_opentelemetry::get_otel_context(span, &dispatch)?;
+        let trace_id = context.span().span_context().trace_id();
+        (trace_id != TraceId::INVALID).then_some(trace_id)
+    }
+}
+
+impl<S> FormatEvent<S, SpanFieldsJson> for JsonLine
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, SpanFieldsJson>,
+        mut writer: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let metadata = event.metadata();
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        writer.write_str("{\"timestamp\":")?;
+        json_string(&mut writer, &now)?;
+        write!(writer, ",\"level\":\"{}\",\"fields\":{{", metadata.level())?;
+        let mut fields = JsonObject {
+            writer: writer.by_ref(),
+            first: true,
+            result: Ok(()),
+        };
+        event.record(&mut fields);
+        fields.result?;
+        writer.write_str("},\"target\":")?;
+        json_string(&mut writer, metadata.target())?;
+        if let Some(span) = ctx.lookup_current() {
+            {
+                let extensions = span.extensions();
+                let fields = extensions
+                    .get::<FormattedFields<SpanFieldsJson>>()
+                    .map(|fields| fields.fields.as_str())
+                    .and_then(|fields| fields.strip_suffix('}'))
+                    .unwrap_or("{");
+                writer.write_str(",\"span\":")?;
+                writer.write_str(fields)?;
+                if fields != "{" {
+                    writer.write_char(',')?;
+                }
+                writer.write_str("\"name\":")?;
+                json_string(&mut writer, span.name())?;
+                writer.write_char('}')?;
+            }
+            if let Some(trace_id) = self.trace_id_of(&span.id()) {
+                write!(writer, ",\"trace_id\":\"{trace_id}\"")?;
+            }
+        }
+        writer.write_str("}\n")
+    }
+}
+
+/// The id of a request: the caller's `x-request-id` when it is sane (1–128 visible ASCII
+/// characters), else a new UUID.
+pub fn request_id(headers: &http::HeaderMap) -> http::HeaderValue {
+    headers
+        .get(REQUEST_ID)
+        .filter(|value| {
+            let bytes = value.as_bytes();
+            !bytes.is_empty() && bytes.len() <= 128 && bytes.iter().all(u8::is_ascii_graphic)
+        })
+        .cloned()
+        .unwrap_or_else(new_request_id)
+}
+
+/// A random (version 4) UUID, drawn from the thread's generator rather than the kernel's.
+fn new_request_id() -> http::HeaderValue {
+    let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    http::HeaderValue::from_str(id.hyphenated().encode_lower(&mut text))
+        .unwrap_or_else(|_| http::HeaderValue::from_static("invalid"))
+}
+
+pub const REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
+
 /// The server span of one gRPC request, a child of the caller's trace when the
-/// request carries one. Used as tonic's `trace_fn`.
+/// request carries one.
 pub fn server_span(request: &http::Request<()>) -> tracing::Span {
-    let parent = TraceContextPropagator::new().extract(&MetadataExtractor(request.headers()));
     let request_id = request
         .headers()
-        .get("x-request-id")
+        .get(REQUEST_ID)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
+    request_span(request.uri().path(), request.headers(), request_id)
+}
+
+/// The span of the request to `path` with `headers`, made with every field it will have.
+pub fn request_span(path: &str, headers: &http::HeaderMap, request_id: &str) -> tracing::Span {
     let span = tracing::info_span!(
         "grpc.request",
         otel.kind = "server",
-        rpc.method = %request.uri().path(),
-        request_id = %request_id,
-        trace_id = tracing::field::Empty,
+        rpc.method = path,
+        request_id,
     );
-    // A malformed parent only costs the link to the caller's trace.
-    let _ = span.set_parent(parent);
-    let trace_id = span.context().span().span_context().trace_id();
-    if trace_id != opentelemetry::trace::TraceId::INVALID {
-        span.record("trace_id", trace_id.to_string());
+    // Only a request that names a parent needs the propagator.
+    if headers.contains_key("traceparent") {
+        let parent = TraceContextPropagator::new().extract(&MetadataExtractor(headers));
+        // A malformed parent only costs the link to the caller's trace.
+        let _ = span.set_parent(parent);
     }
     span
 }
@@ -149,4 +475,117 @@ pub fn inject_into_headers(headers: &mut http::HeaderMap) {
     }
     let context = tracing::Span::current().context();
     TraceContextPropagator::new().inject_context(&context, &mut HeaderInjector(headers));
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut lines) = self.0.lock() {
+                lines.extend_from_slice(bytes);
+            }
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_log_line_in_a_request_carries_its_trace_and_request_ids() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let provider = SdkTracerProvider::builder().build();
+        let logging: Logging = Arc::new(OnceLock::new());
+        let dispatch = tracing::Dispatch::new(
+            tracing_subscriber::registry()
+                .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")))
+                .with(json_lines(logging.clone(), move || writer.clone())),
+        );
+        let _ = logging.set(dispatch.downgrade());
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "traceparent",
+            http::HeaderValue::from_static(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+        );
+        tracing::dispatcher::with_default(&dispatch, || {
+            let span = request_span("/relief.ledger.v1.LedgerService/GetMember", &headers, "r-1");
+            span.in_scope(|| tracing::info!("inside"));
+            tracing::info!("outside");
+        });
+        let written = String::from_utf8(lines.0.lock().expect("lines").clone()).expect("utf-8");
+        let lines: Vec<serde_json::Value> = written
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{written}");
+        assert_eq!(lines[0]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(lines[0]["span"]["request_id"], "r-1");
+        assert_eq!(
+            lines[0]["span"]["rpc.method"],
+            "/relief.ledger.v1.LedgerService/GetMember"
+        );
+        assert!(lines[1].get("trace_id").is_none(), "no span, no trace id");
+    }
+
+    #[test]
+    fn span_fields_are_json_whatever_they_hold() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let logging: Logging = Arc::new(OnceLock::new());
+        let dispatch = tracing::Dispatch::new(
+            tracing_subscriber::registry()
+                .with(json_lines(logging.clone(), move || writer.clone())),
+        );
+        let odd = "a \"quoted\" \\ back\nslash\t\u{1}— 台账";
+        tracing::dispatcher::with_default(&dispatch, || {
+            let span = tracing::info_span!(
+                "s",
+                text = odd,
+                number = -3_i64,
+                flag = true,
+                shown = %7,
+                late = tracing::field::Empty
+            );
+            span.record("late", 1.5_f64);
+            span.in_scope(|| tracing::info!("inside"));
+        });
+        let written = String::from_utf8(lines.0.lock().expect("lines").clone()).expect("utf-8");
+        let line: serde_json::Value = serde_json::from_str(written.trim()).expect("a JSON line");
+        assert_eq!(line["span"]["text"], odd);
+        assert_eq!(line["span"]["number"], -3);
+        assert_eq!(line["span"]["flag"], true);
+        assert_eq!(line["span"]["shown"], "7");
+        assert_eq!(line["span"]["late"], 1.5);
+    }
+
+    #[test]
+    fn a_sane_request_id_is_kept_and_any_other_replaced() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(REQUEST_ID, http::HeaderValue::from_static("given-1"));
+        assert_eq!(request_id(&headers), "given-1");
+        for insane in ["", "has space", &"x".repeat(129)] {
+            headers.insert(
+                REQUEST_ID,
+                http::HeaderValue::from_str(insane).expect("a header value"),
+            );
+            let made = request_id(&headers);
+            let made = made.to_str().expect("ascii");
+            assert!(uuid::Uuid::parse_str(made).is_ok(), "{insane:?} → {made}");
+        }
+        headers.remove(REQUEST_ID);
+        assert_ne!(request_id(&headers), request_id(&headers), "new ids differ");
+    }
 }

@@ -17,7 +17,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 
 use super::json::error_response;
 
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub const REQUEST_ID: HeaderName = relief_runtime::telemetry::REQUEST_ID;
 
 /// A token bucket's shape: sustained rate and burst.
 #[derive(Debug, Clone, Copy)]
@@ -57,10 +57,19 @@ impl RateLimiter {
             // Forget idle callers rather than grow without bound.
             buckets.retain(|_, bucket| now.duration_since(bucket.at) < Duration::from_secs(600));
         }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: spec.burst,
-            at: now,
-        });
+        // A known caller's bucket is found without copying the key.
+        if !buckets.contains_key(key) {
+            buckets.insert(
+                key.to_owned(),
+                Bucket {
+                    tokens: spec.burst,
+                    at: now,
+                },
+            );
+        }
+        let Some(bucket) = buckets.get_mut(key) else {
+            return Ok(());
+        };
         let elapsed = now.duration_since(bucket.at).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * spec.per_second).min(spec.burst);
         bucket.at = now;
@@ -149,20 +158,17 @@ pub async fn rate_limit(
     response
 }
 
-/// Accepts a sane `x-request-id` or makes one, and echoes it.
+/// Accepts a sane `x-request-id` or makes one, and echoes it. On the gRPC port the serving
+/// layer has settled it already (and the span carries it); on the HTTP port it is settled here.
 pub async fn request_id(mut request: Request, next: Next) -> Response {
-    let given = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| {
-            !value.is_empty() && value.len() <= 128 && value.chars().all(|c| c.is_ascii_graphic())
-        })
-        .map(str::to_owned);
-    let id = given.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
-    request.headers_mut().insert(REQUEST_ID, value.clone());
-    tracing::Span::current().record("request_id", id.as_str());
+    let given = request.headers().get(&REQUEST_ID).cloned();
+    let value = relief_runtime::telemetry::request_id(request.headers());
+    if given.as_ref() != Some(&value) {
+        request.headers_mut().insert(REQUEST_ID, value.clone());
+        if let Ok(id) = value.to_str() {
+            tracing::Span::current().record("request_id", id);
+        }
+    }
     let mut response = next.run(request).await;
     response.headers_mut().insert(REQUEST_ID, value);
     response
@@ -197,38 +203,47 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// One structured line per request: what, who, how it ended, how long.
+/// A client address as the access line shows it: the IP, or nothing.
+struct Address(Option<std::net::IpAddr>);
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(address) => address.fmt(f),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One structured line per request: what, who, how it ended, how long. What the line needs
+/// from the request is kept by reference count (URI, header value) or by value (address), not
+/// copied into new strings.
 pub async fn access_log(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let request_id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let uri = request.uri().clone();
+    let request_id = request.headers().get(&REQUEST_ID).cloned();
     let user = caller_id(&request).unwrap_or_default();
-    let address = client_address(&request)
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let address = client_address(&request).map(|address| address.ip());
     let response = next.run(request).await;
     let grpc_status = response
         .headers()
         .get("grpc-status")
         .and_then(|value| value.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+        .unwrap_or("");
     tracing::info!(
         target: "access",
         %method,
-        path,
+        path = uri.path(),
         status = response.status().as_u16(),
         grpc_status,
         latency_ms = started.elapsed().as_millis() as u64,
-        request_id,
+        request_id = request_id
+            .as_ref()
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or(""),
         user,
-        address,
+        address = %Address(address),
         "request"
     );
     response.into_response()
