@@ -1,9 +1,10 @@
 //! The read path against its baselines, in one run: `GetMember` at the ledger against a bare
 //! tonic+sqlx server reading the same rows, and through the gateway (gRPC) against a bare tonic
 //! hop in front of that server; JSON through the gateway is reported beside them. Every
-//! configuration is driven by the same load generator ([`super::load`]) in rounds that
-//! alternate their order, and each ratio is the median of its rounds' ratios, so that another
-//! process busy on the machine for a while weighs on both sides of a ratio alike.
+//! configuration is driven by the same load generator ([`super::load`]) in short rounds where
+//! each one runs right before or after its baseline, in alternating order, and each ratio is the
+//! median of its rounds' ratios, so that another process busy on the machine for a while weighs
+//! on both sides of a ratio alike.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -21,9 +22,9 @@ use super::targets::Seeded;
 /// Requests in flight at once: over 2 HTTP/2 connections for gRPC, one per connection for JSON.
 const CONCURRENCY: usize = 32;
 const CONNECTIONS: usize = 2;
-const ROUNDS: usize = 3;
-const WARMUP: Duration = Duration::from_millis(1_000);
-const MEASURE: Duration = Duration::from_millis(3_000);
+const ROUNDS: usize = 5;
+const WARMUP: Duration = Duration::from_millis(500);
+const MEASURE: Duration = Duration::from_millis(1_500);
 /// A bound on any one run, far above what two cores serve in its time.
 const MAX_REQUESTS: u64 = 1_000_000;
 /// The services' `database.max_connections`, given to the bare server too.
@@ -247,10 +248,13 @@ pub async fn compare(
     let mut outcomes: Vec<Vec<Outcome>> = CONFIGS.iter().map(|_| Vec::new()).collect();
     let (mut direct, mut gateway, mut json) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
-        let mut order: Vec<usize> = (0..CONFIGS.len()).collect();
-        if round % 2 == 1 {
-            order.reverse();
-        }
+        // Indexes into CONFIGS: each project configuration next to its baseline, the
+        // baseline first in one round and second in the next.
+        let order = if round % 2 == 0 {
+            [0, 1, 4, 2, 3]
+        } else {
+            [1, 0, 3, 2, 4]
+        };
         let mut this_round: Vec<Option<f64>> = vec![None; CONFIGS.len()];
         for index in order {
             let outcome = load(xtask, run_dir, &spec(CONFIGS[index])?).await?;
