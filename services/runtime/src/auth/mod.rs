@@ -1,0 +1,15 @@
+//! Who is calling and what they may do. Tokens are Ed25519-signed JWTs: the
+//! gateway signs users' tokens, each service signs only its own principal's.
+//! Access is granted per role on an organisation node's whole subtree (SPEC §2).
+//!
+//! [`roles`]: the roles and what each grants; [`caller`]: the caller a token
+//! stands for and the checks against a resource's path; [`tokens`]: signing
+//! and verifying tokens, and a service's own principal.
+
+mod caller;
+mod roles;
+mod tokens;
+
+pub use caller::{Authentication, Caller, Claims, caller, in_subtree};
+pub use roles::{Permission, Role, RoleBinding};
+pub use tokens::{ServicePrincipal, TokenSigner, TokenVerifier};
