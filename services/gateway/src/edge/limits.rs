@@ -15,7 +15,7 @@ use relief_runtime::auth::Authentication;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use super::json::error_response;
+use super::errors::error_response;
 
 pub const REQUEST_ID: HeaderName = relief_runtime::telemetry::REQUEST_ID;
 

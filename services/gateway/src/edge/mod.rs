@@ -3,6 +3,7 @@
 //! a health endpoint — each request with a request id, CORS, security headers,
 //! rate limits and an access-log line.
 
+pub mod errors;
 pub mod json;
 pub mod limits;
 pub mod openapi;
