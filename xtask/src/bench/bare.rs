@@ -196,7 +196,7 @@ impl Service<http::Request<Body>> for BareLedger {
             // serves the one call it is measured on.
             if request.uri().path() != GET_MEMBER {
                 let only = "the bare baseline serves GetMember only";
-                return Ok(tonic::Status::unimplemented(only).into_http());
+                return Ok(tonic::Status::new(tonic::Code::Unimplemented, only).into_http());
             }
             let mut grpc = tonic::server::Grpc::new(tonic_prost::ProstCodec::default());
             Ok(grpc.unary(method, request).await)
