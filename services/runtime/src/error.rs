@@ -8,9 +8,39 @@ use tonic_types::{ErrorDetails, StatusExt};
 
 /// Collects every bad field of a request before answering, so the caller
 /// learns all of them at once rather than one per round trip.
+///
+/// The answer is bounded whatever the request holds: at most
+/// [`MAX_VIOLATIONS`] are named (the rest only counted), and a field path or
+/// description echoed from the request is clipped. An answer travels in
+/// HTTP/2 trailers, and one larger than a proxy's header limit would break
+/// the connection it shares with other callers' calls.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FieldViolations {
     violations: Vec<(String, String)>,
+    /// Violations past [`MAX_VIOLATIONS`], counted but not named.
+    unnamed: usize,
+}
+
+/// The most field violations one answer names.
+pub const MAX_VIOLATIONS: usize = 20;
+/// The longest field path an answer echoes, in bytes.
+pub const MAX_FIELD_BYTES: usize = 96;
+/// The longest violation description an answer carries, in bytes.
+pub const MAX_DESCRIPTION_BYTES: usize = 192;
+/// The longest status message an answer carries, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 512;
+
+/// `text` cut to at most `max` bytes on a character boundary, marked with
+/// `…` when cut.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 impl FieldViolations {
@@ -20,7 +50,14 @@ impl FieldViolations {
 
     /// Records that `field` (a proto field path, e.g. `member.id_number`) is bad.
     pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.violations.push((field.into(), description.into()));
+        if self.violations.len() >= MAX_VIOLATIONS {
+            self.unnamed += 1;
+            return;
+        }
+        self.violations.push((
+            clip(&field.into(), MAX_FIELD_BYTES),
+            clip(&description.into(), MAX_DESCRIPTION_BYTES),
+        ));
     }
 
     /// Records a violation when `bad` holds.
@@ -40,13 +77,13 @@ impl FieldViolations {
     /// Adds every violation of `other` with its field prefixed, e.g. `rows[3].`.
     pub fn extend_prefixed(&mut self, prefix: &str, other: FieldViolations) {
         for (field, description) in other.violations {
-            self.violations
-                .push((format!("{prefix}{field}"), description));
+            self.add(format!("{prefix}{field}"), description);
         }
+        self.unnamed += other.unnamed;
     }
 
     pub fn is_empty(&self) -> bool {
-        self.violations.is_empty()
+        self.violations.is_empty() && self.unnamed == 0
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -257,7 +294,7 @@ impl Error {
                 tracing::error!(error = %detail, service, "{context}");
                 format!("{context}: internal error")
             }
-            other => other.to_string(),
+            other => clip(&other.to_string(), MAX_MESSAGE_BYTES),
         };
         let mut details = ErrorDetails::new();
         let mut metadata = std::collections::HashMap::new();
@@ -281,11 +318,16 @@ impl Error {
 impl FieldViolations {
     /// `field: description; …` — the status message of `INVALID_ARGUMENT`.
     pub fn summary(&self) -> String {
-        self.violations
+        let mut summary = self
+            .violations
             .iter()
             .map(|(field, description)| format!("{field}: {description}"))
             .collect::<Vec<_>>()
-            .join("; ")
+            .join("; ");
+        if self.unnamed > 0 {
+            summary.push_str(&format!("; and {} more", self.unnamed));
+        }
+        summary
     }
 
     /// `Ok(())` when nothing was recorded, else [`Error::Invalid`].
@@ -309,7 +351,10 @@ impl FieldViolations {
 
     /// Adds every violation of `other` as it is.
     pub fn merge(&mut self, other: FieldViolations) {
-        self.violations.extend(other.violations);
+        for (field, description) in other.violations {
+            self.add(field, description);
+        }
+        self.unnamed += other.unnamed;
     }
 }
 
@@ -396,6 +441,38 @@ mod tests {
                 ("member.name".to_owned(), "required".to_owned())
             ]
         );
+    }
+
+    #[test]
+    fn an_answer_names_a_bounded_number_of_clipped_violations() {
+        let mut violations = FieldViolations::new();
+        violations.add(
+            "update_mask",
+            format!("{} cannot be changed here", "x".repeat(20_000)),
+        );
+        for n in 0..100 {
+            violations.add(format!("update_mask.paths[{n}]"), "unknown path");
+        }
+        let status = Error::Invalid(violations).into_status("ledger");
+        let named = field_violations(&status);
+        assert_eq!(named.len(), MAX_VIOLATIONS);
+        assert!(
+            named[0].1.len() <= MAX_DESCRIPTION_BYTES,
+            "{}",
+            named[0].1.len()
+        );
+        assert!(status.message().len() <= MAX_MESSAGE_BYTES);
+        assert!(
+            status.details().len() < 8 * 1024,
+            "{}",
+            status.details().len()
+        );
+    }
+
+    #[test]
+    fn clipping_keeps_characters_whole() {
+        assert_eq!(clip("困难党员", 8), "困…");
+        assert_eq!(clip("short", 8), "short");
     }
 
     #[test]
