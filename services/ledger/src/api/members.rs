@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{LedgerApi, convert, record_change};
 use crate::commands::members::{ByIdNumber, MemberChange, MemberListing, MemberRead, NewMember};
-use crate::domain::masking::mask_phone;
+use relief_runtime::masking::mask_phone;
 use crate::domain::member::{MemberDraft, SealedFacts, joined_as_adult};
 use crate::domain::org::OrgKind;
 use crate::store::{Change, MemberRow, NewMemberRow, Store};

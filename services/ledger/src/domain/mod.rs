@@ -4,7 +4,6 @@
 //! their names and converted to and from the API's enums in one place each.
 
 pub mod id_number;
-pub mod masking;
 pub mod member;
 pub mod org;
 pub mod record;

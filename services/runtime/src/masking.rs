@@ -1,4 +1,5 @@
-//! How sensitive values look to someone who may not see them (SPEC §9).
+//! How sensitive values look to someone who may not see them (SPEC §9), the
+//! same in every service.
 
 /// `13812345678` → `138****5678`; short numbers keep only their last two digits.
 pub fn mask_phone(phone: &str) -> String {
