@@ -124,6 +124,7 @@ impl Application {
         let service = GrpcService {
             names: vec![SERVICE_NAME.to_owned()],
             routes: tonic::service::Routes::new(server),
+            gates: vec![&api::gates::GATES],
         };
         let relay = tokio::spawn(self.relay.run());
         let sweep = tokio::spawn(self.sweep.run());

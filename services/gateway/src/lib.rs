@@ -283,6 +283,7 @@ impl Application {
             GrpcService {
                 names: self.services,
                 routes: tonic::service::Routes::from(self.grpc_router),
+                gates: vec![&api::gates::GATES],
             },
             wait(stopping.clone()),
         );

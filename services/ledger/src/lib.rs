@@ -88,6 +88,7 @@ impl Application {
         let service = GrpcService {
             names: vec!["relief.ledger.v1.LedgerService".to_owned()],
             routes: tonic::service::Routes::new(server),
+            gates: vec![&api::gates::GATES],
         };
         self.foundation.serve(service, shutdown).await
     }

@@ -51,9 +51,17 @@ impl Interceptor for PeerInterceptor {
     }
 }
 
+/// The largest header block (an answer's trailers included) taken from a
+/// peer. Our services bound their answers far below it (see
+/// [`crate::error::MAX_VIOLATIONS`]); hyper's default of 16 KiB is so close
+/// that a block past twice the limit ends the whole HTTP/2 connection
+/// (GOAWAY), failing every other call sharing it.
+const PEER_MAX_HEADER_LIST_BYTES: u32 = 256 * 1024;
+
 /// A lazily connected channel to a peer at `address` (e.g. `http://ledger:50051`).
 pub fn peer_channel(address: &str) -> anyhow::Result<Channel> {
     Ok(Endpoint::from_shared(address.to_owned())?
         .connect_timeout(Duration::from_secs(5))
+        .http2_max_header_list_size(PEER_MAX_HEADER_LIST_BYTES)
         .connect_lazy())
 }

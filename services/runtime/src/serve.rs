@@ -14,21 +14,28 @@ use tonic_health::ServingStatus;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::{Layer, Service};
 
-use crate::auth::{Authentication, TokenVerifier};
+use futures::future::{Either, Ready, ready};
+
+use crate::auth::{Authentication, Gates, TokenVerifier, gates_for};
 use crate::config::LimitSettings;
 
 /// Verifies the bearer token of every request and leaves the conclusion in
-/// the request's extensions for handlers (see [`crate::auth::caller`]).
-/// Health checks and reflection need no token, so refusing happens in the
-/// handlers that need a caller, not here.
+/// the request's extensions for handlers (see [`crate::auth::caller`]), then
+/// lets the call through its method's [`Gates`] — a caller with no right to
+/// the method at all is refused before its request is read. Health checks
+/// and reflection have no gates and need no token.
 #[derive(Clone)]
 pub struct AuthLayer {
     verifier: Arc<TokenVerifier>,
+    gates: Arc<[&'static Gates]>,
 }
 
 impl AuthLayer {
-    pub fn new(verifier: Arc<TokenVerifier>) -> Self {
-        AuthLayer { verifier }
+    pub fn new(verifier: Arc<TokenVerifier>, gates: &[&'static Gates]) -> Self {
+        AuthLayer {
+            verifier,
+            gates: gates.into(),
+        }
     }
 }
 
@@ -39,6 +46,7 @@ impl<S> Layer<S> for AuthLayer {
         AuthService {
             inner,
             verifier: self.verifier.clone(),
+            gates: self.gates.clone(),
         }
     }
 }
@@ -47,15 +55,17 @@ impl<S> Layer<S> for AuthLayer {
 pub struct AuthService<S> {
     inner: S,
     verifier: Arc<TokenVerifier>,
+    gates: Arc<[&'static Gates]>,
 }
 
-impl<S, B> Service<http::Request<B>> for AuthService<S>
+impl<S, B, Answer> Service<http::Request<B>> for AuthService<S>
 where
-    S: Service<http::Request<B>>,
+    S: Service<http::Request<B>, Response = http::Response<Answer>>,
+    Answer: Default,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = S::Future;
+    type Future = Either<Ready<Result<S::Response, S::Error>>, S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -74,10 +84,15 @@ where
                     Authentication::Refused(reason)
                 }
             });
+        if let Some((gates, method)) = gates_for(&self.gates, request.uri().path())
+            && let Err(refused) = gates.admit(method, authentication.as_ref())
+        {
+            return Either::Left(ready(Ok(refused.into_http())));
+        }
         if let Some(authentication) = authentication {
             request.extensions_mut().insert(authentication);
         }
-        self.inner.call(request)
+        Either::Right(self.inner.call(request))
     }
 }
 
@@ -133,6 +148,9 @@ pub struct GrpcService {
     /// Fully-qualified gRPC service names, for per-service health status.
     pub names: Vec<String>,
     pub routes: Routes,
+    /// The gates of the services this process implements (not of those it
+    /// only forwards to: their own process gates them).
+    pub gates: Vec<&'static Gates>,
 }
 
 /// Serves `service` on `listener` until `shutdown` completes, then reports
@@ -185,7 +203,7 @@ pub async fn serve(
         .load_shed(true)
         .layer(RequestSpanLayer)
         .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency))
-        .layer(AuthLayer::new(verifier))
+        .layer(AuthLayer::new(verifier, &service.gates))
         .add_routes(service.routes)
         .add_service(health_service)
         .add_service(reflection_v1)

@@ -4,6 +4,7 @@
 mod bad_input;
 mod edge;
 mod oidc;
+mod oversized;
 mod paging;
 mod peers;
 mod reflection;

@@ -10,6 +10,7 @@ mod allocations;
 mod budget;
 mod convert;
 mod disbursements;
+pub mod gates;
 mod inspection;
 mod receipts;
 

@@ -7,6 +7,7 @@
 
 mod bindings;
 mod convert;
+pub mod gates;
 mod sessions;
 mod users;
 

@@ -17,7 +17,7 @@ use http::{HeaderValue, StatusCode, header};
 use http_body_util::BodyExt;
 use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage, MethodDescriptor, SerializeOptions};
-use relief_runtime::auth::Authentication;
+use relief_runtime::auth::{Authentication, gates_for};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::{Code, Status};
 
@@ -255,6 +255,14 @@ pub async fn call(
             Vec::new(),
         );
     };
+    // The gateway's own methods are gated here as on its gRPC port (the
+    // services behind it gate theirs when the call reaches them).
+    let path = format!("/{service}/{method_name}");
+    if let Some((gates, gated)) = gates_for(&[&crate::api::gates::GATES], &path)
+        && let Err(refused) = gates.admit(gated, request.extensions().get::<Authentication>())
+    {
+        return status_error(&refused);
+    }
     if method.is_client_streaming() {
         return error_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -317,7 +325,7 @@ pub async fn call(
         Err(response) => return *response,
     };
     let request = grpc_request(&edge, &parts, Bytes::from(input.encode_to_vec()));
-    let path = match http::uri::PathAndQuery::from_str(&format!("/{service}/{method_name}")) {
+    let path = match http::uri::PathAndQuery::from_str(&path) {
         Ok(path) => path,
         Err(_) => return bad_request("method", "not a valid method path"),
     };

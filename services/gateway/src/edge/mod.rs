@@ -108,6 +108,9 @@ pub fn router(edge: HttpEdge, grpc: axum::Router) -> Router {
     .layer(cors(&edge.cors_allowed_origins))
     .layer(axum::middleware::from_fn(limits::security_headers))
     .layer(axum::middleware::from_fn(limits::access_log))
-    .layer(AuthLayer::new(edge.verifier.clone()))
+    .layer(AuthLayer::new(
+        edge.verifier.clone(),
+        &[&crate::api::gates::GATES],
+    ))
     .layer(axum::middleware::from_fn(limits::request_id))
 }

@@ -8,6 +8,7 @@
 
 mod convert;
 mod forms;
+pub mod gates;
 mod import;
 mod members;
 mod orgs;

@@ -10,7 +10,7 @@ use tonic::Status;
 use super::{Permission, RoleBinding};
 
 /// The claims of every Relief Ledger access token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Claims {
     pub iss: String,
     pub aud: String,
@@ -79,6 +79,13 @@ impl Caller {
     }
 
     /// Whether the caller may do `permission` on a resource at `path`.
+    /// Whether any of the caller's roles grants `permission`, wherever bound.
+    pub fn holds(&self, permission: Permission) -> bool {
+        self.roles
+            .iter()
+            .any(|binding| binding.role.grants(permission))
+    }
+
     pub fn may(&self, permission: Permission, path: &str) -> bool {
         self.roles
             .iter()

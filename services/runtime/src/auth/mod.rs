@@ -4,12 +4,15 @@
 //!
 //! [`roles`]: the roles and what each grants; [`caller`]: the caller a token
 //! stands for and the checks against a resource's path; [`tokens`]: signing
-//! and verifying tokens, and a service's own principal.
+//! and verifying tokens, and a service's own principal; [`gates`]: the
+//! first check of every call, before its request is read.
 
 mod caller;
+mod gates;
 mod roles;
 mod tokens;
 
 pub use caller::{Authentication, Caller, Claims, caller, in_subtree};
+pub use gates::{Gate, Gates, gates_for};
 pub use roles::{Permission, Role, RoleBinding};
 pub use tokens::{ServicePrincipal, TokenSigner, TokenVerifier};
