@@ -8,18 +8,23 @@
 //! Reads top-down: [`api`] authorises each RPC and asks, [`domain`] parses
 //! requests and holds the rules (no I/O), [`store`] holds every SQL statement,
 //! [`export`] writes the .xlsx files, [`events`] and [`courier`] tell the
-//! other services, [`sweep`] announces overdue receipts.
+//! other services, [`sweep`] announces overdue receipts. Members and
+//! organisations are the ledger's, read through [`register`]; the committee
+//! decision an allocation cites is checked through [`decisions`].
 
 pub mod api;
 pub mod courier;
+pub mod decisions;
 pub mod domain;
 pub mod events;
 pub mod export;
+pub mod register;
 pub mod store;
 pub mod sweep;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use relief_proto::funds::v1::funds_service_server::FundsServiceServer;
 use relief_runtime::app::Foundation;
@@ -29,7 +34,9 @@ use relief_runtime::serve::GrpcService;
 use serde::Deserialize;
 
 use crate::courier::FundsCourier;
+use crate::decisions::CitedOnly;
 use crate::domain::refusal::REFUSALS;
+use crate::register::Register;
 use crate::store::Store;
 use crate::sweep::ReceiptSweep;
 
@@ -89,7 +96,13 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let foundation = Foundation::build("funds", settings.runtime, &MIGRATOR).await?;
         let store = Store::new(foundation.pool.clone());
-        let api = api::FundsApi::new(foundation.rpc(&REFUSALS), store.clone());
+        let register = Register::new(&foundation.settings.peers, foundation.principal.clone())?;
+        let api = api::FundsApi::new(
+            foundation.rpc(&REFUSALS),
+            store.clone(),
+            register,
+            Arc::new(CitedOnly),
+        );
         let courier = FundsCourier::new(&foundation.settings.peers, foundation.principal.clone())?;
         let relay = Relay::new(
             foundation.pool.clone(),

@@ -1,31 +1,46 @@
 //! 拨付 — allocations after a committee decision.
 
+use relief_proto::common::v1::OrgRef;
 use relief_proto::funds::v1 as pb;
-use relief_runtime::auth::{Caller, Permission};
+use relief_runtime::auth::{Caller, Permission, in_subtree};
 use relief_runtime::error::{Error, Result};
 use relief_runtime::rpc::{Done, Work};
 
 use super::{ALLOCATORS, Funds, authorize_any, convert, patterns};
 use crate::domain::allocation::AllocationRefused;
 use crate::domain::commands::{AllocationListing, AllocationOrder, GetAllocation};
+use crate::domain::refusal::{self, Refusal};
+use crate::register::RegisteredMember;
 use crate::events::{Event, NOTIFY, WORKFLOW};
 use crate::store::{Allocating, Store};
 
 impl Funds {
-    /// Parse → authorise → the rules on the stored situation → the store
-    /// makes the allocation (posting and row) → event and audit entry.
+    /// Parse → the member and the organisation from the ledger → authorise
+    /// on the organisation → the committee's decision (the seam) → the rules
+    /// on the stored situation → the store makes the allocation (posting and
+    /// row) → event and audit entry.
     pub(super) async fn create_allocation(
         &self,
         caller: Caller,
         order: AllocationOrder,
         mut work: Work,
     ) -> Result<Done<pb::Allocation>> {
-        authorize_any(&caller, &ALLOCATORS, &order.org.path)?;
+        // Only an allocator learns from the ledger whether a member exists.
+        if !ALLOCATORS.iter().any(|permission| caller.holds(*permission)) {
+            return Err(Error::PermissionDenied(format!(
+                "none of {ALLOCATORS:?} is granted to this caller"
+            )));
+        }
+        let (member, org) = self.payee(&order).await?;
+        authorize_any(&caller, &ALLOCATORS, &org.path)?;
+        self.decisions.confirm(&order, &member).await?;
         let situation = Store::allocation_situation(work.tx(), &order).await?;
         let fund_account = situation.admit(order.year, order.amount, order.special_case)?;
         let (actor, request_id) = (work.actor().clone(), work.request_id().to_owned());
         let allocating = Allocating {
             order: &order,
+            member: &member,
+            org: &org,
             fund_account,
             standard: situation.standard.unwrap_or_default(),
             by: &actor,
@@ -59,8 +74,10 @@ impl Funds {
             &serde_json::json!({
                 "application_id": order.application_id,
                 "decision_id": order.decision_id,
-                "member_id": order.member_id,
-                "org_path": order.org.path,
+                "member_id": member.member_id.to_string(),
+                "member_name": member.name,
+                "org_id": org.org_id,
+                "org_path": org.path,
                 "year": order.year,
                 "amount_fen": order.amount.fen(),
                 "special_case": order.special_case,
@@ -69,6 +86,32 @@ impl Funds {
         )
         .await?;
         Ok(work.done(convert::allocation(&row)))
+    }
+
+    /// Who is paid and by whom, as the ledger has them: the member, and the
+    /// organisation named (which must be the member's branch or above it,
+    /// below the committee) or else the member's branch.
+    async fn payee(&self, order: &AllocationOrder) -> Result<(RegisteredMember, OrgRef)> {
+        let member = self.register.member(order.member_id).await?;
+        let org = match order.org_id {
+            None => member.branch.clone(),
+            Some(org_id) if org_id == member.branch.org_id => member.branch.clone(),
+            Some(org_id) => self.register.org(org_id).await?,
+        };
+        if !in_subtree(&member.branch.path, &org.path)
+            || !in_subtree(&org.path, &self.committee.path)
+            || org.path == self.committee.path
+        {
+            return Err(Refusal::new(
+                refusal::MEMBER_NOT_IN_ORG,
+                format!(
+                    "member {} belongs to {} ({}), which is not {} ({}) or below it; the organisation that pays is the member's branch or one above it, below the committee",
+                    member.member_id, member.branch.name, member.branch.path, org.name, org.path
+                ),
+            )
+            .into());
+        }
+        Ok((member, org))
     }
 
     pub(super) async fn get_allocation(

@@ -15,6 +15,7 @@ mod inspection;
 mod receipts;
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use futures::Stream;
 use relief_proto::common::v1 as common;
@@ -25,7 +26,9 @@ use relief_runtime::error::{Error, Result};
 use relief_runtime::rpc::Rpc;
 use tonic::{Request, Response, Status};
 
+use crate::decisions::DecisionCheck;
 use crate::domain::commands::AllocationOrder;
+use crate::register::Register;
 use crate::store::Store;
 
 pub type FileStream = Pin<Box<dyn Stream<Item = Result<common::FileChunk, Status>> + Send>>;
@@ -40,20 +43,36 @@ pub struct FundsApi {
 }
 
 impl FundsApi {
-    pub fn new(rpc: Rpc, store: Store) -> Self {
+    /// The service's RPCs on `store`, taking members and organisations from
+    /// the ledger (`register`) and checking cited committee decisions with
+    /// `decisions`.
+    pub fn new(
+        rpc: Rpc,
+        store: Store,
+        register: Register,
+        decisions: Arc<dyn DecisionCheck>,
+    ) -> Self {
         let committee = rpc.committee().clone();
         FundsApi {
             rpc,
-            funds: Funds { store, committee },
+            funds: Funds {
+                store,
+                committee,
+                register,
+                decisions,
+            },
         }
     }
 }
 
-/// What the acts of the RPCs share: the store, and the committee — owner of
-/// the fund and the income, root of every path.
+/// What the acts of the RPCs share: the store, the committee — owner of
+/// the fund and the income, root of every path —, the ledger's register of
+/// members and organisations, and the check of committee decisions.
 pub(crate) struct Funds {
     store: Store,
     committee: common::OrgRef,
+    register: Register,
+    decisions: Arc<dyn DecisionCheck>,
 }
 
 impl Funds {
@@ -210,8 +229,8 @@ impl FundsService for FundsApi {
         request: Request<pb::CreateAllocationRequest>,
     ) -> Result<Response<pb::Allocation>, Status> {
         let funds = &self.funds;
-        // The organisation must be below the committee: parsing needs it.
-        let committee = funds.committee.path.as_str();
+        // An organisation named must be below the committee: parsing needs it.
+        let committee = funds.committee.org_id;
         self.rpc
             .write_with(
                 "CreateAllocation",

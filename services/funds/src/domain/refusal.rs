@@ -48,6 +48,18 @@ pub const ALLOCATION_PAID: &str = "ALLOCATION_PAID";
 pub const VOUCHER_NOT_REVERSIBLE: &str = "VOUCHER_NOT_REVERSIBLE";
 /// Reversing would take back money that was spent on.
 pub const ALREADY_SPENT: &str = "ALREADY_SPENT";
+/// The member named is not on the ledger's register.
+pub const MEMBER_NOT_REGISTERED: &str = "MEMBER_NOT_REGISTERED";
+/// The organisation named is not in the ledger's organisation tree.
+pub const ORG_NOT_REGISTERED: &str = "ORG_NOT_REGISTERED";
+/// The paying organisation is not the member's branch or above it.
+pub const MEMBER_NOT_IN_ORG: &str = "MEMBER_NOT_IN_ORG";
+/// 职责分离 — one person may not do an act and also check or undo it: who
+/// recorded a payment neither records its receipt nor reverses it, and a
+/// reversal is authorised by someone other than the person reversing.
+pub const SEPARATION_OF_DUTIES: &str = "SEPARATION_OF_DUTIES";
+/// The scan of a receipt already given for another receipt.
+pub const RECEIPT_SCAN_REUSED: &str = "RECEIPT_SCAN_REUSED";
 
 /// A rule's refusal: its reason and what to tell the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,7 @@ use crate::domain::allocation::{AllocationSituation, AllocationState};
 use crate::domain::category::{HardshipCategory, ReliefType};
 use crate::domain::commands::{AllocationListing, AllocationOrder};
 use crate::domain::money::Money;
+use crate::register::RegisteredMember;
 use relief_runtime::error::{Error, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -92,6 +93,10 @@ impl AllocationRow {
 #[derive(Debug, Clone)]
 pub struct Allocating<'a> {
     pub order: &'a AllocationOrder,
+    /// The member as the ledger registers them.
+    pub member: &'a RegisteredMember,
+    /// The paying organisation as the ledger has it.
+    pub org: &'a OrgRef,
     /// The year's fund account, as admitted.
     pub fund_account: Uuid,
     /// The standard when allocated (zero: none).
@@ -108,11 +113,10 @@ impl Store {
         tx: &mut PgConnection,
         order: &AllocationOrder,
     ) -> Result<AllocationSituation> {
+        // The member id's one canonical form: how it is stored and compared.
+        let member_id = order.member_id.to_string();
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind(format!(
-                "funds:member-year:{}:{}",
-                order.member_id, order.year
-            ))
+            .bind(format!("funds:member-year:{member_id}:{}", order.year))
             .execute(&mut *tx)
             .await?;
         let existing: Option<Uuid> = sqlx::query_scalar(
@@ -124,7 +128,7 @@ impl Store {
         let earlier: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM allocations WHERE member_id = $1 AND year = $2 AND state <> 'reversed'",
         )
-        .bind(&order.member_id)
+        .bind(&member_id)
         .bind(order.year)
         .fetch_one(&mut *tx)
         .await?;
@@ -142,7 +146,7 @@ impl Store {
         })
     }
 
-    /// 拨付: remembers the organisation, opens its relief account if need
+    /// 拨付: remembers the organisation as the ledger has it, opens its relief account if need
     /// be, posts the amount from the year's fund to it, and records the
     /// allocation. `Ok(Err(_))` when the fund no longer holds the amount
     /// (its balance was read unlocked; the posting's lock has the last word).
@@ -150,16 +154,16 @@ impl Store {
         tx: &mut PgConnection,
         allocating: &Allocating<'_>,
     ) -> Result<Result<AllocationRow, PostingRefused>> {
-        let order = allocating.order;
-        Store::remember_org(tx, &order.org).await?;
+        let (order, member, org) = (allocating.order, allocating.member, allocating.org);
+        Store::remember_org(tx, org).await?;
         let org_account = Store::ensure_account(
             tx,
             &AccountSpec {
                 kind: AccountKind::OrgReliefAccount,
                 year: 0,
-                org_id: order.org.org_id,
-                org_path: &order.org.path,
-                org_name: &order.org.name,
+                org_id: org.org_id,
+                org_path: &org.path,
+                org_name: &org.name,
                 member_id: "",
                 member_name: "",
             },
@@ -175,11 +179,11 @@ impl Store {
                 debit: org_account,
                 credit: allocating.fund_account,
                 amount: order.amount,
-                reason: &order.posting_reason(),
+                reason: &order.posting_reason(&member.name),
                 year: order.year,
-                org_id: order.org.org_id,
-                org_path: &order.org.path,
-                org_name: &order.org.name,
+                org_id: org.org_id,
+                org_path: &org.path,
+                org_name: &org.name,
                 allocation_id: Some(allocation_id),
                 disbursement_id: None,
                 reversal_of: None,
@@ -206,11 +210,11 @@ impl Store {
         .bind(&order.decision_id)
         .bind(&order.meeting_number)
         .bind(order.meeting_date)
-        .bind(&order.member_id)
-        .bind(&order.member_name)
-        .bind(order.org.org_id)
-        .bind(&order.org.path)
-        .bind(&order.org.name)
+        .bind(member.member_id.to_string())
+        .bind(&member.name)
+        .bind(org.org_id)
+        .bind(&org.path)
+        .bind(&org.name)
         .bind(order.year)
         .bind(order.relief_type.to_i32())
         .bind(order.category.to_i32())

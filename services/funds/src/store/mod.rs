@@ -40,8 +40,9 @@ impl Store {
         &self.pool
     }
 
-    /// Remembers an organisation reference as a caller gave it, so later
-    /// filters by its id find its subtree.
+    /// Remembers an organisation as the ledger has it now (never as a
+    /// caller wrote it), so later filters by its id find its subtree. The
+    /// ledger never moves a node, so only its name may change here.
     pub async fn remember_org(tx: &mut PgConnection, org: &OrgRef) -> Result<()> {
         sqlx::query(
             "INSERT INTO orgs (org_id, path, name) VALUES ($1, $2, $3)

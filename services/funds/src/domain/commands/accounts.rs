@@ -5,7 +5,7 @@ use relief_runtime::error::FieldViolations;
 use relief_runtime::ids;
 use uuid::Uuid;
 
-use super::{Page, check_optional_text, check_text, org_filter};
+use super::{Page, check_optional_text, check_text, member_filter, org_filter};
 use crate::domain::account::{AccountKind, PostingKind};
 
 /// One account.
@@ -49,11 +49,12 @@ impl TryFrom<pb::ListAccountsRequest> for AccountListing {
             }
         };
         let org_id = org_filter(request.org_id, &mut v);
+        let member_id = member_filter(&request.member_id, &mut v);
         let page = Page::parse("ListAccounts", &request, &mut v);
         v.then(|| AccountListing {
             kind,
             year: request.year,
-            member_id: request.member_id,
+            member_id,
             org_id,
             page,
         })

@@ -1,6 +1,5 @@
 //! 拨付 — an allocation after a committee decision, and reading them.
 
-use relief_proto::common::v1::OrgRef;
 use relief_proto::funds::v1 as pb;
 use relief_runtime::error::FieldViolations;
 use relief_runtime::ids;
@@ -8,7 +7,7 @@ use time::Date;
 use uuid::Uuid;
 
 use super::{
-    Page, check_amount, check_optional_text, check_org, check_text, check_year, org_filter,
+    Page, check_amount, check_optional_text, check_text, check_year, member_filter, org_filter,
 };
 use crate::domain::allocation::AllocationState;
 use crate::domain::category::{HardshipCategory, ReliefType};
@@ -16,15 +15,22 @@ use crate::domain::money::Money;
 
 /// 拨付 — what the committee decided for one member: the amount, from the
 /// year's fund to the member's grassroots organisation.
+///
+/// The member and the organisation are named by id only: their names and
+/// paths are the ledger's, looked up when the allocation is made (see
+/// [`crate::register`]). `member_name` and the organisation's `path` and
+/// `name` in the request are output only and ignored (AIP-203).
 #[derive(Debug, Clone)]
 pub struct AllocationOrder {
     pub application_id: String,
     pub decision_id: String,
     pub meeting_number: String,
     pub meeting_date: Option<Date>,
-    pub member_id: String,
-    pub member_name: String,
-    pub org: OrgRef,
+    /// The member, compared as a UUID (however the caller wrote it).
+    pub member_id: Uuid,
+    /// The organisation that receives and pays it: the member's branch or a
+    /// node above it, below the committee. `None`: the member's branch.
+    pub org_id: Option<i64>,
     pub year: i32,
     pub relief_type: ReliefType,
     pub category: HardshipCategory,
@@ -34,11 +40,11 @@ pub struct AllocationOrder {
 }
 
 impl AllocationOrder {
-    /// Parses a request; the organisation must be below the committee at
-    /// `committee_path`.
+    /// Parses a request; the organisation, if named, must not be the
+    /// committee (`committee_id`), which holds the fund rather than pays.
     pub fn parse(
         request: pb::CreateAllocationRequest,
-        committee_path: &str,
+        committee_id: i64,
     ) -> Result<Self, FieldViolations> {
         let mut v = FieldViolations::new();
         if request.allocation.is_none() {
@@ -78,9 +84,25 @@ impl AllocationOrder {
             }
             date
         };
-        check_text(&given.member_id, "allocation.member_id", 128, &mut v);
-        check_text(&given.member_name, "allocation.member_name", 64, &mut v);
-        check_org(given.org.as_ref(), committee_path, "allocation.org", &mut v);
+        let member_id = ids::uuid(&given.member_id, "allocation.member_id", &mut v);
+        let org_id = match given.org.as_ref().map_or(0, |org| org.org_id) {
+            0 => None,
+            id if id < 0 => {
+                v.add(
+                    "allocation.org.org_id",
+                    "must be a positive organisation id (or 0: the member's branch)",
+                );
+                None
+            }
+            id if id == committee_id => {
+                v.add(
+                    "allocation.org.org_id",
+                    "must be below the committee: the committee holds the fund, a unit's organisation pays",
+                );
+                None
+            }
+            id => Some(id),
+        };
         check_year(given.year, "allocation.year", &mut v);
         let relief_type = ReliefType::from_i32(given.relief_type);
         if relief_type.is_none() {
@@ -117,8 +139,8 @@ impl AllocationOrder {
                 &mut v,
             );
         }
-        let (Some(org), Some(relief_type), Some(category), true) =
-            (given.org, relief_type, category, v.is_empty())
+        let (Some(member_id), Some(relief_type), Some(category), true) =
+            (member_id, relief_type, category, v.is_empty())
         else {
             return Err(v);
         };
@@ -127,9 +149,8 @@ impl AllocationOrder {
             decision_id: decision.decision_id,
             meeting_number: decision.meeting_number,
             meeting_date,
-            member_id: given.member_id,
-            member_name: given.member_name,
-            org,
+            member_id,
+            org_id,
             year: given.year,
             relief_type,
             category,
@@ -139,11 +160,12 @@ impl AllocationOrder {
         })
     }
 
-    /// The posting's reason, as the committee's books word it.
-    pub fn posting_reason(&self) -> String {
+    /// The posting's reason, as the committee's books word it, for the
+    /// member registered as `member_name`.
+    pub fn posting_reason(&self, member_name: &str) -> String {
         format!(
             "拨付 {} {}（{}，{}）",
-            self.member_name,
+            member_name,
             self.relief_type.chinese(),
             self.category.chinese(),
             self.meeting_number
@@ -199,12 +221,13 @@ impl TryFrom<pb::ListAllocationsRequest> for AllocationListing {
             v.add("relief_type", "not a relief type");
         }
         let org_id = org_filter(request.org_id, &mut v);
+        let member_id = member_filter(&request.member_id, &mut v);
         let page = Page::parse("ListAllocations", &request, &mut v);
         v.then(|| AllocationListing {
             state,
             relief_type,
             year: request.year,
-            member_id: request.member_id,
+            member_id,
             application_id: request.application_id,
             org_id,
             page,

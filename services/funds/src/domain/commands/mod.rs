@@ -16,7 +16,6 @@ pub use inspection::{GetReport, InspectionRun, ReportListing, VoucherExport};
 pub use payments::{DisbursementListing, GetDisbursement, NewPayment, NewReceipt};
 
 use relief_proto::common::v1 as common;
-use relief_runtime::auth::in_subtree;
 use relief_runtime::error::FieldViolations;
 use time::Date;
 
@@ -85,6 +84,18 @@ pub(crate) fn check_year(year: i32, field: &str, violations: &mut FieldViolation
     }
 }
 
+/// An optional member filter: empty for none, else a UUID however written
+/// (upper case, braces), answered in its one canonical form — the form
+/// allocations are stored with — so no spelling finds less or more.
+pub(crate) fn member_filter(value: &str, violations: &mut FieldViolations) -> String {
+    if value.is_empty() {
+        return String::new();
+    }
+    relief_runtime::ids::uuid(value, "member_id", violations)
+        .map(|id| id.to_string())
+        .unwrap_or_default()
+}
+
 /// An optional organisation filter: a positive id, or 0 for none.
 pub(crate) fn org_filter(org_id: i64, violations: &mut FieldViolations) -> Option<i64> {
     relief_runtime::ids::optional_org_id(org_id, "org_id", violations)
@@ -104,42 +115,6 @@ pub(crate) fn optional_date(
         violations.add(field, "not a calendar date");
     }
     parsed
-}
-
-/// An organisation reference given by a caller: a node below the
-/// committee (at `committee_path`), addressed by its materialised path
-/// ending in its id.
-pub(crate) fn check_org(
-    org: Option<&common::OrgRef>,
-    committee_path: &str,
-    field: &str,
-    violations: &mut FieldViolations,
-) {
-    let Some(org) = org else {
-        violations.add(
-            field,
-            "required: org_id, path and name of the grassroots organisation",
-        );
-        return;
-    };
-    if org.org_id <= 0 {
-        violations.add(
-            format!("{field}.org_id"),
-            "must be a positive organisation id",
-        );
-    }
-    if !is_path(&org.path) || !org.path.ends_with(&format!("/{}/", org.org_id)) {
-        violations.add(
-            format!("{field}.path"),
-            "must be the node's materialised path ending in its org_id, e.g. /1/4/12/",
-        );
-    } else if !in_subtree(&org.path, committee_path) || org.path == committee_path {
-        violations.add(
-            format!("{field}.path"),
-            format!("must be below the committee ({committee_path})"),
-        );
-    }
-    check_text(&org.name, &format!("{field}.name"), 200, violations);
 }
 
 #[cfg(test)]

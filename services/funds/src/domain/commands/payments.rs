@@ -7,7 +7,7 @@ use relief_runtime::ids;
 use time::Date;
 use uuid::Uuid;
 
-use super::{Page, check_amount, check_optional_text, check_text, org_filter};
+use super::{Page, check_amount, check_optional_text, check_text, member_filter, org_filter};
 use crate::domain::money::Money;
 use crate::domain::receipt::{ReceiptClaim, check_fields};
 
@@ -158,11 +158,12 @@ impl TryFrom<pb::ListDisbursementsRequest> for DisbursementListing {
             ids::uuid(&request.allocation_id, "allocation_id", &mut v)
         };
         let org_id = org_filter(request.org_id, &mut v);
+        let member_id = member_filter(&request.member_id, &mut v);
         let page = Page::parse("ListDisbursements", &request, &mut v);
         v.then(|| DisbursementListing {
             allocation_id,
             year: request.year,
-            member_id: request.member_id,
+            member_id,
             receipt_missing_only: request.receipt_missing_only,
             org_id,
             page,
