@@ -10,6 +10,7 @@ use super::{ALLOCATORS, Funds, authorize_any, convert, patterns};
 use crate::domain::account::PostingKind;
 use crate::domain::allocation::AllocationState;
 use crate::domain::commands::{AccountListing, GetAccount, PostingListing, Reversal};
+use crate::domain::duties::{self, Person};
 use crate::domain::refusal;
 use crate::domain::reversal::{ReversalTarget, plan_reversal};
 use crate::events::Event;
@@ -83,7 +84,21 @@ impl Funds {
         let Some(original) = Store::posting_in(work.tx(), posting_id).await? else {
             return Err(Error::invalid("posting_id", "no such posting"));
         };
-        authorize_any(&caller, &ALLOCATORS, &original.org_path)?;
+        // Budget postings are finance's alone (the department, an
+        // allocator, may not set the budget, so it does not undo it either).
+        let rights: &[Permission] = match original.kind {
+            PostingKind::Budget => &[Permission::FundsManage],
+            _ => &ALLOCATORS,
+        };
+        authorize_any(&caller, rights, &original.org_path)?;
+        duties::may_reverse(
+            &original.posted_by_id,
+            &reversal.authorised_by,
+            Person {
+                user_id: &caller.user_id,
+                display_name: &caller.display_name,
+            },
+        )?;
         if matches!(
             original.kind,
             PostingKind::Allocation | PostingKind::Disbursement

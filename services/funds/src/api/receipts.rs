@@ -7,6 +7,7 @@ use relief_runtime::rpc::{Done, Work};
 
 use super::{Funds, convert};
 use crate::domain::commands::NewReceipt;
+use crate::domain::duties::{self, Person};
 use crate::domain::receipt::check_against_payment;
 use crate::domain::refusal::{self, Refusal};
 use crate::events::{Event, WORKFLOW};
@@ -24,6 +25,13 @@ impl Funds {
             return Err(Error::invalid("disbursement_id", "no such disbursement"));
         };
         caller.authorize(Permission::DisbursementRecord, &seen.org_path)?;
+        duties::may_record_receipt(
+            &seen.recorded_by_id,
+            Person {
+                user_id: &caller.user_id,
+                display_name: &caller.display_name,
+            },
+        )?;
         // Every change of a payment takes its allocation's lock first.
         let allocation = Store::lock_allocation(work.tx(), seen.allocation_id)
             .await?
@@ -51,6 +59,15 @@ impl Funds {
             .into());
         }
         let receipted = allocation.state.receipt()?;
+        if let Some(voucher) = Store::receipt_with_scan(work.tx(), &receipt.scan_sha256).await? {
+            return Err(Refusal::new(
+                refusal::RECEIPT_SCAN_REUSED,
+                format!(
+                    "this scan is the receipt of voucher {voucher} already: each payment's receipt is its own signed paper"
+                ),
+            )
+            .into());
+        }
         let mut v = FieldViolations::new();
         check_against_payment(
             &receipt.claim(),

@@ -1,12 +1,14 @@
 //! The funds' rules, free of I/O: what each request asks ([`commands`]),
 //! money in fen, the double-entry accounts, what an allocation may be and
 //! become, what may be reversed, what a receipt needs, what the special
-//! inspection finds, and why a rule refuses ([`refusal`]).
+//! inspection finds, who may not do what another act of theirs checks
+//! ([`duties`]), and why a rule refuses ([`refusal`]).
 
 pub mod account;
 pub mod allocation;
 pub mod category;
 pub mod commands;
+pub mod duties;
 pub mod inspection;
 pub mod money;
 pub mod receipt;

@@ -200,9 +200,31 @@ impl Store {
         Ok(Ok(row))
     }
 
+    /// The voucher number of the receipt that already carries the scan
+    /// `scan_sha256` (lower-case hex), if any. Takes the scan's lock first,
+    /// so two receipts with one scan are decided one after the other.
+    pub async fn receipt_with_scan(
+        tx: &mut PgConnection,
+        scan_sha256: &str,
+    ) -> Result<Option<String>> {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(format!("funds:receipt-scan:{scan_sha256}"))
+            .execute(&mut *tx)
+            .await?;
+        Ok(sqlx::query_scalar(
+            "SELECT voucher_number FROM receipts WHERE lower(scan_sha256) = $1
+             ORDER BY recorded_at LIMIT 1",
+        )
+        .bind(scan_sha256)
+        .fetch_optional(&mut *tx)
+        .await?)
+    }
+
     /// 签字回执 → 入帐凭证: numbers the voucher (per year, without gaps: the
     /// counter's row lock orders concurrent receipts), records the receipt
-    /// with a new version of its payment, and moves the allocation on.
+    /// with a new version of its payment, and moves the allocation on. The
+    /// receipt's time is taken with its number, under the counter's lock, so
+    /// vouchers in number order are in time order too.
     pub async fn record_receipt(
         tx: &mut PgConnection,
         receipting: &Receipting<'_>,
@@ -223,8 +245,8 @@ impl Store {
             .await?;
         let row: ReceiptRow = sqlx::query_as(
             "INSERT INTO receipts (receipt_id, disbursement_id, allocation_id, signer_name, signed_date,
-                scan_sha256, sealed, voucher_number, recorded_by_id, recorded_by_name)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                scan_sha256, sealed, voucher_number, recorded_by_id, recorded_by_name, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, clock_timestamp())
              RETURNING receipt_id, disbursement_id, allocation_id, signer_name, signed_date, scan_sha256,
                 sealed, voucher_number, recorded_by_id, recorded_by_name, recorded_at",
         )

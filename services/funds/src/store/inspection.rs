@@ -224,7 +224,9 @@ impl Store {
         .await?)
     }
 
-    /// Vouchers (receipted payments) by receipt date, in voucher order.
+    /// Vouchers (receipted payments) by receipt date, in voucher order: by
+    /// year, then by the number (`JZ-<year>-<n>`, n numeric — not the
+    /// text, which would put JZ-2026-10000 before JZ-2026-9999).
     pub async fn vouchers(
         &self,
         year: i32,
@@ -241,7 +243,7 @@ impl Store {
              JOIN allocations a ON a.allocation_id = r.allocation_id
              WHERE ($1 = 0 OR a.year = $1) AND a.org_path LIKE ANY($2)
                AND ($3::date IS NULL OR r.signed_date >= $3) AND ($4::date IS NULL OR r.signed_date <= $4)
-             ORDER BY a.year, r.recorded_at, r.voucher_number",
+             ORDER BY a.year, split_part(r.voucher_number, '-', 3)::integer, r.voucher_number",
         )
         .bind(year)
         .bind(patterns)
