@@ -270,7 +270,11 @@ impl Error {
 
     /// As [`Error::into_status`], with the service's constraint refusals.
     pub fn into_status_with(self, service: &str, refusals: &[ConstraintRefusal]) -> Status {
-        let resolved = self.resolve(refusals);
+        let resolved = match self.resolve(refusals) {
+            // A peer's answer passes on as it came.
+            Error::Upstream(status) => return *status,
+            resolved => resolved,
+        };
         let reason = resolved.reason();
         let code = match &resolved {
             Error::Invalid(_) => Code::InvalidArgument,
@@ -282,8 +286,7 @@ impl Error {
             Error::FailedPrecondition { .. } => Code::FailedPrecondition,
             Error::PermissionDenied(_) => Code::PermissionDenied,
             Error::Unauthenticated(_) => Code::Unauthenticated,
-            Error::Database(_) | Error::Internal { .. } => Code::Internal,
-            Error::Upstream(_) => Code::Unknown,
+            Error::Database(_) | Error::Internal { .. } | Error::Upstream(_) => Code::Internal,
         };
         let message = match &resolved {
             Error::Database(err) => {
@@ -301,14 +304,10 @@ impl Error {
         if !service.is_empty() {
             metadata.insert("service".to_owned(), service.to_owned());
         }
-        match resolved {
-            Error::Upstream(status) => return *status,
-            Error::Invalid(violations) => {
-                for (field, description) in violations.violations {
-                    details.add_bad_request_violation(field, description);
-                }
+        if let Error::Invalid(violations) = resolved {
+            for (field, description) in violations.violations {
+                details.add_bad_request_violation(field, description);
             }
-            _ => {}
         }
         details.set_error_info(reason, ERROR_DOMAIN, metadata);
         Status::with_error_details(code, message, details)
