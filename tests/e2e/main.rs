@@ -5,3 +5,4 @@ mod deploy;
 mod funds;
 mod gateway;
 mod ledger;
+mod matrix;
