@@ -8,6 +8,7 @@
 pub mod api;
 pub mod domain;
 pub mod edge;
+pub mod ended;
 pub mod oidc;
 pub mod proxy;
 pub mod store;
@@ -169,6 +170,18 @@ impl Application {
         let runtime = &foundation.settings;
         let descriptors = prost_reflect::DescriptorPool::decode(relief_proto::FILE_DESCRIPTOR_SET)?;
         let upstreams = upstreams(runtime, &descriptors)?;
+        // Tokens of ended sessions are refused on both ports (see `ended`).
+        let ended = ended::EndedSessions::new(
+            Duration::from_secs(gateway.access_token_ttl_seconds)
+                + Duration::from_secs(runtime.auth.clock_skew_seconds),
+        );
+        let store = store::Store::new(foundation.pool.clone());
+        ended.reload(&store).await?;
+        ended.spawn_polling(store);
+        let check = ended.clone();
+        foundation
+            .verifier
+            .refuse_ended_sessions(Arc::new(move |session| check.has_ended(session)));
         let ledger = runtime
             .peers
             .address("ledger")
@@ -188,6 +201,7 @@ impl Application {
             ledger,
             Duration::from_millis(runtime.peers.timeout_ms),
             oidc::OidcVerifier::new(&gateway.oidc)?.map(Arc::new),
+            ended,
         );
         identity
             .bootstrap_admin(

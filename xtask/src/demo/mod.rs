@@ -344,6 +344,17 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
             initial_password: DEMO_PASSWORD.to_owned(),
         })?;
         let user = admin.inner.create_user(request).await?.into_inner();
+        // Demo accounts: the administrator sets the password without the
+        // forced change a new user gets, so the README's examples work at once.
+        let request_id = admin.request_id();
+        let request = admin.request(identity::SetPasswordRequest {
+            request_id,
+            user_id: user.user_id.clone(),
+            current_password: String::new(),
+            new_password: DEMO_PASSWORD.to_owned(),
+            require_change: false,
+        })?;
+        admin.inner.set_password(request).await?;
         let request_id = admin.request_id();
         let request = admin.request(identity::CreateRoleBindingRequest {
             request_id,

@@ -1,7 +1,8 @@
 //! Role bindings: granting a role on an organisation node, revoking it, and
-//! listing who holds what where. A superior organisation grants branch-level
-//! roles inside its own subtree; the committee-wide roles are the
-//! organisation department's to grant (`domain::roles::may_grant`).
+//! listing who holds what where. Nobody grants to themselves; a grant confers
+//! nothing the granter does not hold on that subtree
+//! (`domain::roles::may_grant`); and the grantee must be a user the granter
+//! administers — with authority over every binding they already hold.
 
 use relief_proto::common::v1::OrgRef;
 use relief_proto::gateway::v1 as pb;
@@ -10,7 +11,7 @@ use relief_runtime::error::{Error, Result};
 use relief_runtime::rpc::{Done, Work};
 use uuid::Uuid;
 
-use super::{Orgs, convert};
+use super::{Orgs, convert, users};
 use crate::domain::bindings::{BindingListing, Grant, Revocation};
 use crate::domain::roles;
 use crate::store::{NewBindingRow, Store};
@@ -51,9 +52,20 @@ impl Bindings {
                 grant.role, org.name
             )));
         }
+        if grant.user_id.to_string() == caller.user_id {
+            return Err(Error::PermissionDenied(
+                "nobody grants a role to themselves".to_owned(),
+            ));
+        }
         let user = Store::user(work.tx(), grant.user_id)
             .await?
             .ok_or_else(|| Error::invalid("role_binding.user_id", "no such user"))?;
+        let held = Store::bindings_of(work.tx(), grant.user_id).await?;
+        if !users::administers(&caller, &self.committee.path, &user, &held) {
+            return Err(Error::PermissionDenied(
+                "this user holds roles you could not grant; you do not administer them".to_owned(),
+            ));
+        }
         if grant.role == Role::Member && user.member_id.is_none() {
             return Err(Error::invalid(
                 "role_binding.role",
@@ -106,6 +118,15 @@ impl Bindings {
         if !roles::may_grant(&caller, role, &binding.org_path) {
             return Err(Error::PermissionDenied(
                 "you may not revoke this role".to_owned(),
+            ));
+        }
+        let user = Store::user(work.tx(), binding.user_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("user {}", binding.user_id)))?;
+        let held = Store::bindings_of(work.tx(), binding.user_id).await?;
+        if !users::administers(&caller, &self.committee.path, &user, &held) {
+            return Err(Error::PermissionDenied(
+                "this user holds roles you could not grant; you do not administer them".to_owned(),
             ));
         }
         Store::revoke_binding(work.tx(), id).await?;

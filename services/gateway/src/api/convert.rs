@@ -4,7 +4,7 @@ use relief_proto::common::v1 as common;
 use relief_proto::gateway::v1 as pb;
 use relief_runtime::auth::RoleBinding;
 use relief_runtime::ids;
-use relief_runtime::time::{BEIJING, timestamp};
+use relief_runtime::time::timestamp;
 use time::OffsetDateTime;
 
 use crate::domain::roles;
@@ -59,19 +59,6 @@ pub fn token_roles(bindings: &[BindingRow]) -> Vec<RoleBinding> {
             })
         })
         .collect()
-}
-
-/// A time as a person reads it: `2026-01-05 09:30 北京时间`.
-pub fn beijing(at: OffsetDateTime) -> String {
-    let at = at.to_offset(BEIJING);
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02} 北京时间",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute()
-    )
 }
 
 /// A token expiry (seconds since the epoch) as a timestamp.

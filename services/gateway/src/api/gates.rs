@@ -1,9 +1,11 @@
 //! Who may call each identity RPC at all (see [`relief_runtime::auth::Gates`]).
 //! Logging in needs no token; one's own user, password and roles need only
 //! a signed-in caller (the handler keeps them to their own unless they
-//! administer); everything else is identity administration.
+//! administer); everything else is identity administration. A user who must
+//! change their password may only change it, ask who they are and log out
+//! (`Session`, `Open`).
 
-use relief_runtime::auth::Gate::{AnyOf, Open, SignedIn};
+use relief_runtime::auth::Gate::{AnyOf, Open, Session, SignedIn};
 use relief_runtime::auth::Gates;
 use relief_runtime::auth::Permission::{AuditRead, IdentityAdmin};
 
@@ -14,12 +16,12 @@ pub static GATES: Gates = Gates {
         ("ExchangeToken", Open),
         ("Refresh", Open),
         ("Logout", Open),
-        ("WhoAmI", SignedIn),
+        ("WhoAmI", Session),
         ("CreateUser", AnyOf(&[IdentityAdmin])),
         ("GetUser", SignedIn),
         ("ListUsers", AnyOf(&[IdentityAdmin])),
         ("UpdateUser", AnyOf(&[IdentityAdmin])),
-        ("SetPassword", SignedIn),
+        ("SetPassword", Session),
         ("DisableUser", AnyOf(&[IdentityAdmin])),
         ("EnableUser", AnyOf(&[IdentityAdmin])),
         ("CreateRoleBinding", AnyOf(&[IdentityAdmin])),

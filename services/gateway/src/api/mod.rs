@@ -32,6 +32,7 @@ use crate::domain::sessions::{Credentials, ExternalToken, Farewell, Renewal, Who
 use crate::domain::users::{
     Enablement, NewUser, PasswordChange, UserChange, UserListing, UserQuery,
 };
+use crate::ended::EndedSessions;
 use crate::oidc::OidcVerifier;
 use crate::store::Store;
 
@@ -55,6 +56,7 @@ impl IdentityApi {
         ledger: Option<Channel>,
         peer_timeout: Duration,
         oidc: Option<Arc<OidcVerifier>>,
+        ended: Arc<EndedSessions>,
     ) -> Self {
         let store = Store::new(rpc.pool().clone());
         let orgs = Orgs {
@@ -63,8 +65,8 @@ impl IdentityApi {
         };
         let committee = rpc.committee().clone();
         IdentityApi {
-            sessions: Sessions::new(store.clone(), signer, policy, oidc),
-            users: Users::new(store.clone(), orgs.clone(), committee.clone()),
+            sessions: Sessions::new(store.clone(), signer, policy, oidc, ended.clone()),
+            users: Users::new(store.clone(), orgs.clone(), committee.clone(), ended),
             bindings: Bindings::new(store, orgs, committee),
             rpc,
         }

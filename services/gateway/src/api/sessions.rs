@@ -3,8 +3,9 @@
 //! same sealed answer), logout, and who the caller is. Every attempt, good or
 //! bad, is logged in `login_events`, so a refused login still commits.
 
-use std::sync::Arc;
-use std::time::Duration as StdDuration;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
 
 use relief_proto::gateway::v1 as pb;
 use relief_runtime::auth::{Caller, TokenSigner};
@@ -15,9 +16,10 @@ use tonic::Request;
 use uuid::Uuid;
 
 use super::convert;
-use crate::domain::lockout::{self, LockoutPolicy};
+use crate::domain::lockout::{self, LockoutPolicy, Slowdown};
 use crate::domain::sessions::{Credentials, ExternalToken, Farewell, Renewal};
 use crate::domain::{password, tokens};
+use crate::ended::EndedSessions;
 use crate::oidc::OidcVerifier;
 use crate::store::{BindingRow, LoginEvent, Store, UserRow};
 
@@ -40,17 +42,42 @@ pub(super) struct Sessions {
     policy: SessionPolicy,
     /// The external OpenID Connect provider, when one is configured.
     oidc: Option<Arc<OidcVerifier>>,
+    /// Sessions ended, whose access tokens are refused at once.
+    ended: Arc<EndedSessions>,
+    /// Failed logins per name from all addresses (`domain::lockout`).
+    slowdown: Arc<Mutex<Slowdown>>,
 }
 
-/// The address a request came from, for the login log.
+/// The address a request came from, for the lockout and the login log: the
+/// TCP peer (as tonic or, on the HTTP port, axum saw it). A peer on a
+/// loopback or private network is a proxy in front of the gateway (an
+/// ingress, a load balancer): then the address it appended last to
+/// `x-forwarded-for` — what a client writes into that header itself comes
+/// before it and is never taken.
 pub(super) fn address<T>(request: &Request<T>) -> String {
-    request
+    let peer = request.remote_addr().or_else(|| {
+        request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|info| info.0)
+    });
+    let Some(peer) = peer.map(|peer| peer.ip()) else {
+        return String::new();
+    };
+    let internal = match peer {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local(),
+    };
+    let forwarded = request
         .metadata()
         .get("x-forwarded-for")
         .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| request.remote_addr().map(|addr| addr.ip().to_string()))
-        .unwrap_or_default()
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<IpAddr>().ok());
+    match forwarded {
+        Some(client) if internal => client.to_string(),
+        _ => peer.to_string(),
+    }
 }
 
 /// The user an access token was issued to.
@@ -73,17 +100,23 @@ impl Sessions {
         signer: Arc<TokenSigner>,
         policy: SessionPolicy,
         oidc: Option<Arc<OidcVerifier>>,
+        ended: Arc<EndedSessions>,
     ) -> Self {
         Sessions {
             store,
             signer,
             policy,
             oidc,
+            ended,
+            slowdown: Arc::default(),
         }
     }
 
     /// `Login`: the password checked against its hash (as slowly for an
-    /// unknown name), failures counted towards the lockout.
+    /// unknown or locked name); failures counted per name and address towards
+    /// its lock there, and per name towards the slowdown (`domain::lockout`).
+    /// An unknown name, a wrong password and a name locked for this address
+    /// get the same answer.
     pub(super) async fn login(
         &self,
         credentials: Credentials,
@@ -93,58 +126,59 @@ impl Sessions {
             login_name,
             password: given,
         } = credentials;
+        self.wait_for_turn(&login_name).await?;
         let now = OffsetDateTime::now_utc();
         let mut tx = self.store.begin().await?;
-        let Some(user) = Store::user_by_login_for_update(&mut tx, &login_name).await? else {
-            // Same work as for a real account, so timing does not tell names apart.
-            let _ = tokio::task::spawn_blocking(move || {
-                password::verify(&given, password::decoy_hash())
-            })
-            .await;
-            let kind = LoginEvent::Failure;
-            Store::log_login_event(
-                &mut tx,
-                &login_name,
-                None,
-                kind,
-                &from,
-                "unknown login name",
-            )
-            .await?;
-            tx.commit().await?;
-            tracing::warn!(login_name, address = %from, "login failed: unknown login name");
-            return Err(unauthenticated(WRONG_CREDENTIALS));
+        let locked = Store::login_locked_until(&mut tx, &login_name, &from).await?;
+        let user = Store::user_by_login_for_update(&mut tx, &login_name).await?;
+        let user_id = user.as_ref().map(|user| user.user_id);
+        let stored = match &user {
+            Some(user) if locked.is_none() => user.password_hash.clone(),
+            // Same work as for a real account, so timing tells nothing either.
+            _ => password::decoy_hash().to_owned(),
         };
-        let user_id = Some(user.user_id);
-        if lockout::is_locked(user.locked_until, now) {
-            let kind = LoginEvent::RefusedLocked;
-            Store::log_login_event(&mut tx, &login_name, user_id, kind, &from, "").await?;
-            tx.commit().await?;
-            let until = user.locked_until.map(convert::beijing).unwrap_or_default();
-            return Err(unauthenticated(format!(
-                "the account is locked after repeated failed logins until {until}"
-            )));
-        }
-        let stored = user.password_hash.clone();
         let matches = tokio::task::spawn_blocking(move || password::verify(&given, &stored))
             .await
             .map_err(|err| Error::internal("verifying a password", err))?;
-        if !matches {
-            let (failures, locked_until) =
-                lockout::after_failure(self.policy.lockout, user.failed_logins, now);
-            Store::record_login_failure(&mut tx, user.user_id, failures, locked_until).await?;
-            let kind = LoginEvent::Failure;
-            Store::log_login_event(&mut tx, &login_name, user_id, kind, &from, "wrong password")
-                .await?;
-            if locked_until.is_some() {
-                let kind = LoginEvent::Locked;
-                Store::log_login_event(&mut tx, &login_name, user_id, kind, &from, "").await?;
-                tracing::warn!(login_name, address = %from, "account locked after repeated failed logins");
-            }
+        if locked.is_some() {
+            let kind = LoginEvent::RefusedLocked;
+            Store::log_login_event(&mut tx, &login_name, user_id, kind, &from, "").await?;
             tx.commit().await?;
-            tracing::warn!(login_name, address = %from, "login failed: wrong password");
+            self.failed(&login_name);
+            tracing::warn!(login_name, address = %from, "login refused: locked for this address");
             return Err(unauthenticated(WRONG_CREDENTIALS));
         }
+        let Some(user) = user.filter(|_| matches) else {
+            let why = if user_id.is_some() {
+                "wrong password"
+            } else {
+                "unknown login name"
+            };
+            let failures = Store::count_login_failure(&mut tx, &login_name, &from).await?;
+            Store::log_login_event(
+                &mut tx,
+                &login_name,
+                user_id,
+                LoginEvent::Failure,
+                &from,
+                why,
+            )
+            .await?;
+            if let Some(until) = lockout::lock_after(self.policy.lockout, failures, now) {
+                Store::lock_login(&mut tx, &login_name, &from, until).await?;
+                let kind = LoginEvent::Locked;
+                Store::log_login_event(&mut tx, &login_name, user_id, kind, &from, "").await?;
+                tracing::warn!(login_name, address = %from, "login name locked for this address after repeated failures");
+            }
+            tx.commit().await?;
+            self.failed(&login_name);
+            tracing::warn!(login_name, address = %from, "login failed: {why}");
+            return Err(unauthenticated(WRONG_CREDENTIALS));
+        };
+        if let Ok(mut slowdown) = self.slowdown.lock() {
+            slowdown.succeeded(&login_name);
+        }
+        Store::clear_login_failures(&mut tx, &login_name, Some(&from)).await?;
         if !user.enabled {
             let kind = LoginEvent::RefusedDisabled;
             Store::log_login_event(&mut tx, &login_name, user_id, kind, &from, "").await?;
@@ -153,6 +187,34 @@ impl Sessions {
         }
         self.open_session(tx, &user, &from, LoginEvent::Success)
             .await
+    }
+
+    /// Waits for this attempt's turn when the name is slowed down, or
+    /// refuses it when the queue is too long (`RESOURCE_EXHAUSTED`).
+    async fn wait_for_turn(&self, login_name: &str) -> Result<()> {
+        let turn = match self.slowdown.lock() {
+            Ok(mut slowdown) => slowdown.admit(self.policy.lockout, login_name, Instant::now()),
+            Err(_) => Ok(StdDuration::ZERO),
+        };
+        match turn {
+            Ok(wait) if wait.is_zero() => Ok(()),
+            Ok(wait) => {
+                tokio::time::sleep(wait).await;
+                Ok(())
+            }
+            Err(retry_after) => Err(Error::Upstream(Box::new(
+                tonic::Status::resource_exhausted(format!(
+                    "too many failed logins for this name; retry after {} s",
+                    retry_after.as_secs().max(1)
+                )),
+            ))),
+        }
+    }
+
+    fn failed(&self, login_name: &str) {
+        if let Ok(mut slowdown) = self.slowdown.lock() {
+            slowdown.failed(self.policy.lockout, login_name, Instant::now());
+        }
     }
 
     /// `ExchangeToken`: an external provider's token, checked against its
@@ -177,9 +239,7 @@ impl Sessions {
         };
         let mut tx = self.store.begin().await?;
         let user = Store::user_by_login_for_update(&mut tx, &login_name).await?;
-        let Some(user) = user.filter(|user| {
-            user.enabled && !lockout::is_locked(user.locked_until, OffsetDateTime::now_utc())
-        }) else {
+        let Some(user) = user.filter(|user| user.enabled) else {
             let kind = LoginEvent::OidcRefused;
             Store::log_login_event(
                 &mut tx,
@@ -234,6 +294,7 @@ impl Sessions {
         if token.revoked_at.is_some() {
             // A rotated token came back: someone holds a copy. End the session.
             Store::revoke_session(&mut tx, token.session_id).await?;
+            self.ended.end([token.session_id]);
             let kind = LoginEvent::RefreshReuse;
             Store::log_login_event(&mut tx, "", Some(token.user_id), kind, &from, &session).await?;
             tx.commit().await?;
@@ -287,10 +348,22 @@ impl Sessions {
                 unauthenticated("logging out of every session needs an access token")
             })?;
             let user_id = subject(&caller)?;
-            let revoked = Store::revoke_all_sessions(&mut tx, user_id).await?;
+            let mut revoked = Store::revoke_all_sessions(&mut tx, user_id).await?;
             let kind = LoginEvent::LogoutAll;
             Store::log_login_event(&mut tx, "", Some(user_id), kind, &from, "").await?;
-            revoked
+            // The caller's own session ends too, even with no refresh token left.
+            if let Some(own) = caller
+                .session_id
+                .as_deref()
+                .and_then(|id| Uuid::parse_str(id).ok())
+                && !revoked.contains(&own)
+            {
+                Store::revoke_session(&mut tx, own).await?;
+                self.ended.end([own]);
+            }
+            let count = revoked.len() as i64;
+            self.ended.end(revoked.drain(..));
+            count
         } else {
             let session = match &farewell.refresh_token {
                 Some(refresh_token) => {
@@ -318,6 +391,7 @@ impl Sessions {
             match session {
                 Some((session_id, user_id)) => {
                     let revoked = Store::revoke_session(&mut tx, session_id).await?;
+                    self.ended.end([session_id]);
                     let (kind, detail) = (LoginEvent::Logout, session_id.to_string());
                     Store::log_login_event(&mut tx, "", Some(user_id), kind, &from, &detail)
                         .await?;
@@ -389,6 +463,7 @@ impl Sessions {
                 convert::token_roles(&bindings),
                 self.policy.access_ttl,
                 Some(&session_id.to_string()),
+                user.must_change_password,
             )
             .map_err(|err| Error::internal("signing a token", err))?;
         let refresh_token = tokens::new_refresh_token();

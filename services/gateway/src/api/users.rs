@@ -1,7 +1,10 @@
 //! Users: created by an administrator (with an initial password to change),
 //! read, listed, changed, given a new password, disabled and enabled. An
-//! administrator manages the users whose every binding lies in their
-//! subtrees; the organisation department, everyone.
+//! administrator manages only the users over every one of whose bindings
+//! they have authority — they could grant each of them
+//! (`domain::roles::may_administer`) — and lists only those.
+
+use std::sync::Arc;
 
 use relief_proto::common::v1::OrgRef;
 use relief_proto::gateway::v1 as pb;
@@ -18,14 +21,19 @@ use crate::domain::users::{
     Enablement, NewUser, PasswordChange, UserChange, UserListing, UserQuery,
 };
 use crate::domain::{password, roles};
-use crate::store::{BindingRow, NewBindingRow, NewUserRow, Store, UserFilter, UserRow};
+use crate::ended::EndedSessions;
+use crate::store::{
+    Administered, BindingRow, NewBindingRow, NewUserRow, Store, UserFilter, UserRow,
+};
 
 #[derive(Clone)]
 pub(super) struct Users {
     store: Store,
     orgs: Orgs,
-    /// The committee (工委): an administrator there manages everyone.
+    /// The committee (工委), root of the organisation tree.
     committee: OrgRef,
+    /// Sessions ended, whose access tokens are refused at once.
+    ended: Arc<EndedSessions>,
 }
 
 /// An argon2id hash, computed off the async threads.
@@ -41,16 +49,26 @@ fn not_found(user_id: Uuid) -> Error {
 }
 
 impl Users {
-    pub(super) fn new(store: Store, orgs: Orgs, committee: OrgRef) -> Self {
+    pub(super) fn new(
+        store: Store,
+        orgs: Orgs,
+        committee: OrgRef,
+        ended: Arc<EndedSessions>,
+    ) -> Self {
         Users {
             store,
             orgs,
             committee,
+            ended,
         }
     }
 
-    /// Creates the first administrator — the organisation department on the
-    /// committee — when no user exists yet and a password is configured.
+    /// Creates the first administrator when no user exists yet and a password
+    /// is configured: the organisation department, finance and the committee
+    /// on the committee — the one account holding every permission a role
+    /// can confer, so the one that can appoint the first finance and
+    /// committee users (nobody grants what they do not hold). Disable it once
+    /// those exist.
     pub(super) async fn bootstrap_admin(
         &self,
         login_name: &str,
@@ -73,24 +91,27 @@ impl Users {
                 member_id: None,
                 password_hash: &hash,
                 must_change_password: false,
+                created_by: "bootstrap",
             },
         )
         .await?;
-        Store::insert_binding(
-            &mut tx,
-            NewBindingRow {
-                role_binding_id: Uuid::new_v4(),
-                user_id,
-                role: Role::Department,
-                org_id: self.committee.org_id,
-                org_path: &self.committee.path,
-                org_name: &self.committee.name,
-                granted_by_id: "bootstrap",
-                granted_by_name: "bootstrap",
-                reason: "bootstrap administrator",
-            },
-        )
-        .await?;
+        for role in [Role::Department, Role::Finance, Role::Committee] {
+            Store::insert_binding(
+                &mut tx,
+                NewBindingRow {
+                    role_binding_id: Uuid::new_v4(),
+                    user_id,
+                    role,
+                    org_id: self.committee.org_id,
+                    org_path: &self.committee.path,
+                    org_name: &self.committee.name,
+                    granted_by_id: "bootstrap",
+                    granted_by_name: "bootstrap",
+                    reason: "bootstrap administrator",
+                },
+            )
+            .await?;
+        }
         let actor = relief_proto::common::v1::Actor {
             user_id: "bootstrap".into(),
             display_name: "bootstrap".into(),
@@ -129,6 +150,7 @@ impl Users {
                 member_id: user.member_id.as_deref(),
                 password_hash: &hash,
                 must_change_password: true,
+                created_by: &caller.user_id,
             },
         )
         .await?;
@@ -157,19 +179,15 @@ impl Users {
         Ok(convert::user(&user))
     }
 
-    /// `ListUsers`: the users bound inside the caller's subtrees (everyone,
-    /// for the committee's administrators), narrowed to one organisation.
+    /// `ListUsers`: the users the caller administers, narrowed to those
+    /// bound inside one organisation.
     pub(super) async fn list(
         &self,
         caller: Caller,
         listing: UserListing,
     ) -> Result<pb::ListUsersResponse> {
         let scopes = caller.scopes(Permission::IdentityAdmin)?;
-        let mut roots = if caller.may(Permission::IdentityAdmin, &self.committee.path) {
-            None
-        } else {
-            Some(scopes.clone())
-        };
+        let mut roots = None;
         if let Some(org_id) = listing.org_id {
             let org = self.orgs.get(&caller, org_id, "org_id").await?;
             let narrowed = narrow_roots(&scopes, &org.path);
@@ -180,8 +198,18 @@ impl Users {
             }
             roots = Some(narrowed);
         }
+        let administered = Administered {
+            grantable: Role::ALL
+                .into_iter()
+                .map(|role| (role, roles::grantable_roots(&caller, role)))
+                .filter(|(_, roots)| !roots.is_empty())
+                .collect(),
+            all_unbound: caller.may(Permission::IdentityAdmin, &self.committee.path),
+            creator: caller.user_id.clone(),
+        };
         let filter = UserFilter {
             roots,
+            administered,
             role: listing.role,
             enabled: listing.enabled,
             query: listing.query,
@@ -238,6 +266,12 @@ impl Users {
     ) -> Result<Done<pb::User>> {
         let user_id = change.user_id;
         let own = caller.user_id == user_id.to_string();
+        if caller.must_change_password && !own {
+            return Err(Error::refused(
+                "PASSWORD_CHANGE_REQUIRED",
+                "change your own password before anyone else's",
+            ));
+        }
         let current = if own {
             Store::user(work.tx(), user_id)
                 .await?
@@ -267,8 +301,11 @@ impl Users {
         next.locked_until = None;
         let updated = save(work.tx(), &next, version).await?;
         if !own {
-            // An administrator's reset ends every session of the user.
-            Store::revoke_all_sessions(work.tx(), user_id).await?;
+            // An administrator's reset ends every session of the user and
+            // forgets their failed logins.
+            self.ended
+                .end(Store::revoke_all_sessions(work.tx(), user_id).await?);
+            Store::clear_login_failures(work.tx(), &updated.login_name, None).await?;
         }
         let audit = serde_json::json!({ "by_self": own });
         work.audit("user.password_set", &format!("users/{user_id}"), &audit)
@@ -302,8 +339,11 @@ impl Users {
             next.disabled_reason = change.reason.clone();
         }
         let updated = save(work.tx(), &next, change.version).await?;
-        if !change.enabled {
-            Store::revoke_all_sessions(work.tx(), user_id).await?;
+        if change.enabled {
+            Store::clear_login_failures(work.tx(), &updated.login_name, None).await?;
+        } else {
+            self.ended
+                .end(Store::revoke_all_sessions(work.tx(), user_id).await?);
         }
         let action = if change.enabled {
             "user.enabled"
@@ -328,14 +368,30 @@ impl Users {
             .await?
             .ok_or_else(|| not_found(user_id))?;
         let bindings = Store::bindings_of(conn, user_id).await?;
-        let paths = bindings.iter().map(|binding| binding.org_path.as_str());
-        if !roles::may_administer(caller, &self.committee.path, paths) {
+        if !administers(caller, &self.committee.path, &user, &bindings) {
             return Err(Error::PermissionDenied(
                 "this user is outside the organisations you administer".to_owned(),
             ));
         }
         Ok((user, bindings))
     }
+}
+
+/// Whether `caller` administers `user`, who holds `bindings` (a binding of a
+/// role this build does not know is administered by nobody).
+pub(super) fn administers(
+    caller: &Caller,
+    committee: &str,
+    user: &UserRow,
+    bindings: &[BindingRow],
+) -> bool {
+    let known: Option<Vec<(Role, &str)>> = bindings
+        .iter()
+        .map(|binding| Some((binding.role()?, binding.org_path.as_str())))
+        .collect();
+    known.is_some_and(|known| {
+        roles::may_administer(caller, committee, user.created_by.as_deref(), known)
+    })
 }
 
 /// Writes `next` over the user if still at `version` (else `ABORTED`: the

@@ -216,15 +216,17 @@ fn parse_input(method: &MethodDescriptor, json: &[u8]) -> Result<DynamicMessage,
     Ok(message)
 }
 
-/// The gRPC request the edge dispatches: the caller's token and request id,
-/// the authentication already done at the door, a deadline.
+/// The gRPC request the edge dispatches: the caller's token, request id and
+/// forwarded-for chain, the authentication already done at the door, the
+/// client's address, a deadline.
 fn grpc_request(
     edge: &JsonEdge,
     http: &http::request::Parts,
     message: Bytes,
 ) -> tonic::Request<Bytes> {
     let mut request = tonic::Request::new(message);
-    for name in [header::AUTHORIZATION, REQUEST_ID] {
+    let forwarded_for = http::HeaderName::from_static("x-forwarded-for");
+    for name in [header::AUTHORIZATION, REQUEST_ID, forwarded_for] {
         if let Some(value) = http.headers.get(&name)
             && let Ok(value) = tonic::metadata::MetadataValue::try_from(value.as_bytes())
             && let Ok(key) = tonic::metadata::MetadataKey::from_bytes(name.as_str().as_bytes())
@@ -236,6 +238,13 @@ fn grpc_request(
     request.set_timeout(edge.call_timeout);
     if let Some(authentication) = http.extensions.get::<Authentication>() {
         request.extensions_mut().insert(authentication.clone());
+    }
+    // Who is at the other end, for the login lockout (per login name and address).
+    if let Some(peer) = http
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    {
+        request.extensions_mut().insert(*peer);
     }
     request
 }

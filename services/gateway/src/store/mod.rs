@@ -10,7 +10,7 @@ mod users;
 
 pub use bindings::{BindingRow, NewBindingRow};
 pub use sessions::{LoginEvent, RefreshRow};
-pub use users::{NewUserRow, UserFilter, UserRow};
+pub use users::{Administered, NewUserRow, UserFilter, UserRow};
 
 use relief_runtime::error::Result;
 use sqlx::{PgPool, Postgres, Transaction};

@@ -157,24 +157,130 @@ impl Store {
         .await?)
     }
 
-    /// Revokes every live token of a session; returns how many sessions ended.
+    /// Revokes every live token of a session and records it ended (so its
+    /// access tokens are refused too); returns how many live sessions ended.
     pub async fn revoke_session(tx: &mut PgConnection, session_id: Uuid) -> Result<i64> {
         let revoked = sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE session_id = $1 AND revoked_at IS NULL")
             .bind(session_id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        sqlx::query(
+            "INSERT INTO ended_sessions (session_id, user_id)
+             SELECT session_id, user_id FROM refresh_tokens WHERE session_id = $1 LIMIT 1
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
         Ok(i64::from(revoked > 0))
     }
 
-    pub async fn revoke_all_sessions(tx: &mut PgConnection, user_id: Uuid) -> Result<i64> {
+    /// Revokes every live session of a user and records them ended; answers
+    /// the sessions ended.
+    pub async fn revoke_all_sessions(tx: &mut PgConnection, user_id: Uuid) -> Result<Vec<Uuid>> {
         Ok(sqlx::query_scalar(
             "WITH revoked AS (UPDATE refresh_tokens SET revoked_at = now()
                               WHERE user_id = $1 AND revoked_at IS NULL RETURNING session_id)
-             SELECT count(DISTINCT session_id) FROM revoked",
+             INSERT INTO ended_sessions (session_id, user_id)
+             SELECT DISTINCT session_id, $1 FROM revoked
+             ON CONFLICT (session_id) DO UPDATE SET ended_at = ended_sessions.ended_at
+             RETURNING session_id",
         )
         .bind(user_id)
+        .fetch_all(&mut *tx)
+        .await?)
+    }
+
+    /// The sessions ended within the last `within_seconds` (an access token's
+    /// lifetime and a margin): those whose access tokens may still be unexpired.
+    pub async fn recently_ended_sessions(&self, within_seconds: i64) -> Result<Vec<Uuid>> {
+        Ok(sqlx::query_scalar(
+            "SELECT session_id FROM ended_sessions WHERE ended_at > now() - make_interval(secs => $1)",
+        )
+        .bind(within_seconds as f64)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Until when `login_name` is locked for logins from `address`, if it is.
+    pub async fn login_locked_until(
+        tx: &mut PgConnection,
+        login_name: &str,
+        address: &str,
+    ) -> Result<Option<OffsetDateTime>> {
+        Ok(sqlx::query_scalar(
+            "SELECT locked_until FROM login_throttle
+             WHERE login_name = $1 AND address = $2 AND locked_until > now()",
+        )
+        .bind(login_name)
+        .bind(address)
+        .fetch_optional(&mut *tx)
+        .await?
+        .flatten())
+    }
+
+    /// Counts one more failed login of `login_name` from `address` (a row
+    /// lock serialises concurrent ones); answers the failures in a row.
+    pub async fn count_login_failure(
+        tx: &mut PgConnection,
+        login_name: &str,
+        address: &str,
+    ) -> Result<i32> {
+        // Counts idle for a day are forgotten.
+        sqlx::query(
+            "DELETE FROM login_throttle WHERE updated_at < now() - interval '1 day'
+               AND (locked_until IS NULL OR locked_until < now())",
+        )
+        .execute(&mut *tx)
+        .await?;
+        Ok(sqlx::query_scalar(
+            "INSERT INTO login_throttle (login_name, address, failures) VALUES ($1, $2, 1)
+             ON CONFLICT (login_name, address)
+             DO UPDATE SET failures = login_throttle.failures + 1, updated_at = now()
+             RETURNING failures",
+        )
+        .bind(login_name)
+        .bind(address)
         .fetch_one(&mut *tx)
         .await?)
+    }
+
+    /// Locks `login_name` for logins from `address` until `until`; the count
+    /// starts again.
+    pub async fn lock_login(
+        tx: &mut PgConnection,
+        login_name: &str,
+        address: &str,
+        until: OffsetDateTime,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE login_throttle SET failures = 0, locked_until = $3, updated_at = now()
+             WHERE login_name = $1 AND address = $2",
+        )
+        .bind(login_name)
+        .bind(address)
+        .bind(until)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets the failures of `login_name` — from `address` after a good
+    /// login, or from everywhere (`None`) when an administrator resets the
+    /// password or enables the user.
+    pub async fn clear_login_failures(
+        tx: &mut PgConnection,
+        login_name: &str,
+        address: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM login_throttle WHERE login_name = $1 AND ($2::text IS NULL OR address = $2)",
+        )
+        .bind(login_name)
+        .bind(address)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
     }
 }

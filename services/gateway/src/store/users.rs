@@ -28,11 +28,13 @@ pub struct UserRow {
     pub version: i64,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// Who created the user (a user id; `bootstrap`), if recorded.
+    pub created_by: Option<String>,
 }
 
 const USER_COLUMNS: &str = "user_id, login_name, display_name, email, mobile, member_id, enabled, disabled_reason,
     password_hash, must_change_password, failed_logins, locked_until, last_login_at, password_changed_at, version,
-    created_at, updated_at";
+    created_at, updated_at, created_by";
 
 /// A new user as written. A taken login name breaks `users_login_name_key`.
 pub struct NewUserRow<'a> {
@@ -44,6 +46,21 @@ pub struct NewUserRow<'a> {
     pub member_id: Option<&'a str>,
     pub password_hash: &'a str,
     pub must_change_password: bool,
+    pub created_by: &'a str,
+}
+
+/// The users a caller administers (`domain::roles::may_administer`), as a
+/// listing filters them: every live binding of the user lies where the
+/// caller may grant its role; a user without bindings only for the whole
+/// tree's administrators and the user's creator.
+#[derive(Debug, Default)]
+pub struct Administered {
+    /// Each role with the subtree roots where the caller may grant it.
+    pub grantable: Vec<(Role, Vec<String>)>,
+    /// Users without bindings: all of them (the whole tree's administrators)…
+    pub all_unbound: bool,
+    /// …or those this caller created.
+    pub creator: String,
 }
 
 /// What to list; empty means any.
@@ -51,6 +68,8 @@ pub struct NewUserRow<'a> {
 pub struct UserFilter {
     /// Users holding a live binding inside one of these subtrees; `None`: all users.
     pub roots: Option<Vec<String>>,
+    /// Only users the caller administers.
+    pub administered: Administered,
     pub role: Option<Role>,
     pub enabled: Option<bool>,
     pub query: String,
@@ -67,8 +86,8 @@ impl Store {
     pub async fn insert_user(tx: &mut PgConnection, user: NewUserRow<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO users (user_id, login_name, display_name, email, mobile, member_id, password_hash,
-                must_change_password)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                must_change_password, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(user.user_id)
         .bind(user.login_name)
@@ -78,6 +97,7 @@ impl Store {
         .bind(user.member_id)
         .bind(user.password_hash)
         .bind(user.must_change_password)
+        .bind(user.created_by)
         .execute(&mut *tx)
         .await?;
         Ok(())
@@ -172,6 +192,17 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<UserRow>> {
         let patterns = filter.roots.as_deref().map(subtree_patterns);
+        // The (role, pattern) pairs under which a binding is administered.
+        let (grant_roles, grant_patterns): (Vec<&str>, Vec<String>) = filter
+            .administered
+            .grantable
+            .iter()
+            .flat_map(|(role, roots)| {
+                subtree_patterns(roots)
+                    .into_iter()
+                    .map(move |pattern| (role.as_str(), pattern))
+            })
+            .unzip();
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM users u
              WHERE ($1::text[] IS NULL OR EXISTS (SELECT 1 FROM role_bindings b WHERE b.user_id = u.user_id
@@ -181,6 +212,11 @@ impl Store {
                AND ($3::bool IS NULL OR u.enabled = $3)
                AND ($4 = '' OR u.login_name ILIKE '%' || $4 || '%' OR u.display_name ILIKE '%' || $4 || '%')
                AND ($5 = '' OR u.member_id = $5)
+               AND NOT EXISTS (SELECT 1 FROM role_bindings b WHERE b.user_id = u.user_id AND b.revoked_at IS NULL
+                        AND NOT EXISTS (SELECT 1 FROM unnest($8::text[], $9::text[]) AS g(role, pattern)
+                                        WHERE g.role = b.role AND b.org_path LIKE g.pattern))
+               AND ($10 OR u.created_by = $11 OR EXISTS (SELECT 1 FROM role_bindings b
+                        WHERE b.user_id = u.user_id AND b.revoked_at IS NULL))
                AND (u.login_name, u.user_id) > (
                    CASE WHEN $6::uuid IS NULL THEN ''
                         ELSE (SELECT c.login_name FROM users c WHERE c.user_id = $6
@@ -196,6 +232,10 @@ impl Store {
         .bind(&filter.member_id)
         .bind(after)
         .bind(limit)
+        .bind(grant_roles)
+        .bind(grant_patterns)
+        .bind(filter.administered.all_unbound)
+        .bind(&filter.administered.creator)
         .fetch_all(&self.pool)
         .await?)
     }

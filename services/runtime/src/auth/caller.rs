@@ -28,6 +28,15 @@ pub struct Claims {
     /// can end exactly their own session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// The user must change their password before anything else: every
+    /// service then admits only the methods gated [`super::Gate::Session`]
+    /// (changing the password, who am I, logging out).
+    #[serde(default, rename = "pwd_change", skip_serializing_if = "is_false")]
+    pub must_change_password: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// An authenticated caller, put into each request's extensions by the server.
@@ -39,6 +48,8 @@ pub struct Caller {
     pub roles: Vec<RoleBinding>,
     /// The login session of the token, if it came from a login.
     pub session_id: Option<String>,
+    /// Must change their password before doing anything else.
+    pub must_change_password: bool,
     /// When the token expires (seconds since the Unix epoch).
     pub expires_at: u64,
     /// The bearer token, passed on when calling another service on the
@@ -69,6 +80,7 @@ impl Caller {
             member_id: claims.member_id,
             roles: claims.roles,
             session_id: claims.sid,
+            must_change_password: claims.must_change_password,
             expires_at: claims.exp,
             token: Arc::from(token),
         }

@@ -17,6 +17,11 @@ pub enum Gate {
     /// Any signed-in caller; the handler decides what they may see (their
     /// own user, their own sessions).
     SignedIn,
+    /// Any signed-in caller, even one who must change their password before
+    /// anything else: changing it, and asking who one is. Every other gate
+    /// refuses such a caller (`FAILED_PRECONDITION`, reason
+    /// `PASSWORD_CHANGE_REQUIRED`).
+    Session,
     /// A caller holding at least one of these permissions on some subtree.
     AnyOf(&'static [Permission]),
 }
@@ -89,6 +94,9 @@ impl Gates {
             return Ok(());
         }
         let caller = signed_in(authentication)?;
+        if caller.must_change_password && gate != Gate::Session {
+            return Err(password_change_required());
+        }
         match gate {
             Gate::AnyOf(permissions) if !permissions.iter().any(|p| caller.holds(*p)) => {
                 Err(Status::permission_denied(format!(
@@ -108,6 +116,15 @@ pub fn gates_for<'a>(all: &'a [&'static Gates], path: &'a str) -> Option<(&'a Ga
     all.iter()
         .find(|gates| gates.service == service)
         .map(|gates| (*gates, method))
+}
+
+/// The answer to a caller who must change their password first.
+pub fn password_change_required() -> Status {
+    crate::error::Error::refused(
+        "PASSWORD_CHANGE_REQUIRED",
+        "change your password first (IdentityService/SetPassword); until then only that, WhoAmI and Logout are open to you",
+    )
+    .into_status("")
 }
 
 fn signed_in(authentication: Option<&Authentication>) -> Result<&Caller, Status> {
@@ -160,10 +177,37 @@ mod tests {
     }
 
     #[test]
+    fn a_caller_who_must_change_their_password_passes_only_session_gates() {
+        static SESSION: Gates = Gates {
+            service: "relief.test.v1.TestService",
+            methods: &[
+                ("SetPassword", Gate::Session),
+                ("GetUser", Gate::SignedIn),
+                ("Logout", Gate::Open),
+            ],
+        };
+        let Authentication::Caller(mut pending) = caller(Role::Department) else {
+            unreachable!()
+        };
+        pending.must_change_password = true;
+        let pending = Authentication::Caller(pending);
+        assert!(SESSION.admit("SetPassword", Some(&pending)).is_ok());
+        assert!(SESSION.admit("Logout", Some(&pending)).is_ok());
+        for (gates, method) in [(&SESSION, "GetUser"), (&GATES, "GetMember")] {
+            let refused = gates.admit(method, Some(&pending)).expect_err(method);
+            assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+            assert!(
+                !refused.details().is_empty(),
+                "an ErrorInfo says PASSWORD_CHANGE_REQUIRED"
+            );
+        }
+    }
+
+    #[test]
     fn open_methods_need_no_token_and_others_do() {
         assert!(GATES.admit("Login", None).is_ok());
         assert_eq!(
-            GATES.admit("WhoAmI", None).unwrap_err().code(),
+            GATES.admit("WhoAmI", None).expect_err("no token").code(),
             tonic::Code::Unauthenticated
         );
         assert!(GATES.admit("WhoAmI", Some(&caller(Role::Member))).is_ok());

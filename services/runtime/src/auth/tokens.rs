@@ -1,7 +1,7 @@
 //! Signing and verifying access tokens, and the service's own principal.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -29,7 +29,12 @@ pub struct TokenVerifier {
     audience: String,
     leeway: u64,
     verified: Mutex<HashMap<Box<str>, Verified>>,
+    /// Whether a login session has ended (see [`TokenVerifier::refuse_ended_sessions`]).
+    ended: OnceLock<SessionEnded>,
 }
+
+/// Answers whether the login session with this id has ended.
+pub type SessionEnded = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// A token that passed every check, and until when it may be taken without another.
 struct Verified {
@@ -37,6 +42,8 @@ struct Verified {
     /// `exp` plus the leeway, in seconds since the Unix epoch.
     valid_until: u64,
 }
+
+const SESSION_ENDED: &str = "the session of this token has ended; log in again";
 
 /// Tokens remembered at most (a few hundred bytes each): far more than the users active at
 /// once within a token's lifetime.
@@ -77,7 +84,23 @@ impl TokenVerifier {
             audience: settings.audience.clone(),
             leeway: settings.clock_skew_seconds,
             verified: Mutex::new(HashMap::new()),
+            ended: OnceLock::new(),
         })
+    }
+
+    /// From now on, a token whose login session `ended` says has ended is
+    /// refused, however valid its signature and expiry — checked on every
+    /// call, remembered token or not, so `ended` must answer from memory
+    /// (the gateway keeps the ended sessions in memory). Set once.
+    pub fn refuse_ended_sessions(&self, ended: SessionEnded) {
+        let _ = self.ended.set(ended);
+    }
+
+    fn session_ended(&self, caller: &Caller) -> bool {
+        match (self.ended.get(), caller.session_id.as_deref()) {
+            (Some(ended), Some(session)) => ended(session),
+            _ => false,
+        }
     }
 
     /// The caller a bearer token stands for, or why it is refused.
@@ -87,9 +110,17 @@ impl TokenVerifier {
             && let Some(known) = verified.get(token)
             && now <= known.valid_until
         {
-            return Ok(known.caller.clone());
+            let caller = known.caller.clone();
+            drop(verified);
+            if self.session_ended(&caller) {
+                return Err(SESSION_ENDED.to_owned());
+            }
+            return Ok(caller);
         }
         let caller = self.verify_fully(token)?;
+        if self.session_ended(&caller) {
+            return Err(SESSION_ENDED.to_owned());
+        }
         if let Ok(mut verified) = self.verified.lock() {
             if verified.len() >= VERIFIED_CAPACITY {
                 verified.retain(|_, known| now <= known.valid_until);
@@ -175,12 +206,14 @@ impl TokenSigner {
         ttl: Duration,
     ) -> anyhow::Result<String> {
         Ok(self
-            .sign_in_session(subject, display_name, member_id, roles, ttl, None)?
+            .sign_in_session(subject, display_name, member_id, roles, ttl, None, false)?
             .0)
     }
 
     /// As [`TokenSigner::sign`], naming the login session the token belongs
-    /// to; answers the token and its expiry (seconds since the Unix epoch).
+    /// to and whether the user must change their password before anything
+    /// else; answers the token and its expiry (seconds since the Unix epoch).
+    #[allow(clippy::too_many_arguments)]
     pub fn sign_in_session(
         &self,
         subject: &str,
@@ -189,6 +222,7 @@ impl TokenSigner {
         roles: Vec<RoleBinding>,
         ttl: Duration,
         session_id: Option<&str>,
+        must_change_password: bool,
     ) -> anyhow::Result<(String, u64)> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
         let claims = Claims {
@@ -201,6 +235,7 @@ impl TokenSigner {
             member_id: member_id.map(str::to_owned),
             roles,
             sid: session_id.map(str::to_owned),
+            must_change_password,
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
