@@ -12,6 +12,7 @@ use futures::FutureExt;
 use relief_proto::common::v1 as common;
 use relief_proto::gateway::v1 as pb;
 use relief_runtime::auth::Permission::*;
+use relief_runtime::auth::Role;
 
 use super::fixture::LOGIN_PASSWORD;
 use super::rows::{IDENTITY, Need, Row, STALE_ETAG, Scope, msg, rid};
@@ -23,7 +24,7 @@ fn mask(path: &str) -> Option<prost_types::FieldMask> {
 }
 
 pub fn rows() -> Vec<Row> {
-    use Need::{AnyOf, Open, SignedIn};
+    use Need::{AnyOf, Confers, Open, SignedIn};
     use Scope::{Anywhere, Committee, Target as In};
     const ADMIN: Need = AnyOf(&[IdentityAdmin]);
     vec![
@@ -110,6 +111,24 @@ pub fn rows() -> Vec<Row> {
                 require_change: true,
             })
         }),
+        // Issue 8 item 6: taking over an auditor's account would give a
+        // superior organisation the audit trail and unmasked data.
+        Row::new(
+            IDENTITY,
+            "SetPassword",
+            Confers(Role::Auditor),
+            In,
+            |f, t| {
+                msg(pb::SetPasswordRequest {
+                    request_id: rid(),
+                    user_id: f.at(t).auditor_user.user_id.clone(),
+                    current_password: String::new(),
+                    new_password: "Matrix-reset-2026".into(),
+                    require_change: true,
+                })
+            },
+        )
+        .variant("user bound as auditor"),
         Row::new(IDENTITY, "DisableUser", ADMIN, In, |f, t| {
             msg(pb::DisableUserRequest {
                 request_id: rid(),
@@ -143,12 +162,42 @@ pub fn rows() -> Vec<Row> {
                 reason: "矩阵测试".into(),
             })
         }),
+        // Issue 8 item 6: granting branch staff confers unmasked ID numbers,
+        // which a superior organisation lacks. The grantee, new for the cell,
+        // is bound as operations there.
+        Row::later(
+            IDENTITY,
+            "CreateRoleBinding",
+            Confers(Role::BranchStaff),
+            In,
+            |f, t| {
+                async move {
+                    let (user_id, _) = f.fresh_user_bound_as(pb::Role::Operations, t).await;
+                    msg(pb::CreateRoleBindingRequest {
+                        request_id: rid(),
+                        role_binding: Some(pb::RoleBinding {
+                            user_id,
+                            role: pb::Role::BranchStaff as i32,
+                            org: Some(common::OrgRef {
+                                org_id: f.at(t).org.org_id,
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        }),
+                        reason: "矩阵测试".into(),
+                    })
+                }
+                .boxed()
+            },
+        )
+        .variant("grant branch_staff"),
         // Each cell revokes a binding made for it alone.
         Row::later(IDENTITY, "DeleteRoleBinding", ADMIN, In, |f, t| {
             async move {
+                let (_, binding) = f.fresh_user_bound_as(pb::Role::SuperiorOrg, t).await;
                 msg(pb::DeleteRoleBindingRequest {
                     request_id: rid(),
-                    role_binding_id: f.fresh_revocable_binding(t).await,
+                    role_binding_id: binding,
                     reason: "矩阵测试".into(),
                 })
             }

@@ -24,6 +24,10 @@ pub enum Need {
     AnyOf(&'static [Permission]),
     /// Every one of these permissions (a read that also reveals).
     AllOf(&'static [Permission]),
+    /// Administering identities with every permission this role confers
+    /// (issue 8 item 6: no grant confers, and no takeover of an account
+    /// yields, a permission the administrator lacks).
+    Confers(Role),
 }
 
 impl Need {
@@ -33,6 +37,13 @@ impl Need {
             Need::Open | Need::SignedIn => true,
             Need::AnyOf(permissions) => permissions.iter().any(|p| role.grants(*p)),
             Need::AllOf(permissions) => permissions.iter().all(|p| role.grants(*p)),
+            Need::Confers(conferred) => {
+                role.grants(Permission::IdentityAdmin)
+                    && Permission::ALL
+                        .into_iter()
+                        .filter(|p| conferred.grants(*p))
+                        .all(|p| role.grants(p))
+            }
         }
     }
 }
