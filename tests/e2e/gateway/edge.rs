@@ -659,6 +659,17 @@ async fn every_role_logged_in() -> (Door, Vec<(&'static str, String)>) {
         .await
         .expect("member user")
         .into_inner();
+    // Ready to work at once, like the door's other users (no forced change).
+    admin
+        .set_password(pb::SetPasswordRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            user_id: user.user_id.clone(),
+            current_password: String::new(),
+            new_password: STAFF_PASSWORD.into(),
+            require_change: false,
+        })
+        .await
+        .expect("password without forced change");
     admin
         .create_role_binding(pb::CreateRoleBindingRequest {
             request_id: uuid::Uuid::new_v4().to_string(),

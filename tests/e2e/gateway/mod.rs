@@ -1,13 +1,18 @@
 //! The gateway, as web frontends and outside clients use it: log in, then call
 //! every service through JSON over HTTP, gRPC and gRPC-Web.
 
+mod administration;
 mod bad_input;
 mod edge;
+mod escalation;
+mod forced_change;
+mod lockout;
 mod oidc;
 mod oversized;
 mod paging;
 mod peers;
 mod reflection;
+mod revocation;
 mod sessions;
 
 use prost::Message;
@@ -103,8 +108,28 @@ impl Door {
         )
     }
 
-    /// Creates a user with `role` on `org` (as the administrator).
+    /// Creates a user with `role` on `org` (as the administrator), ready to
+    /// work: the administrator then sets the password without the forced
+    /// change every new user gets.
     pub async fn user(&self, login: &str, role: pb::Role, org: &ledger::Org) -> pb::User {
+        let user = self.new_user(login, role, org).await;
+        self.identity(&self.admin_token)
+            .await
+            .set_password(pb::SetPasswordRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                user_id: user.user_id.clone(),
+                current_password: String::new(),
+                new_password: STAFF_PASSWORD.to_owned(),
+                require_change: false,
+            })
+            .await
+            .expect("setting the password without forced change")
+            .into_inner()
+    }
+
+    /// Creates a user with `role` on `org` (as the administrator), who must
+    /// change the initial password (`STAFF_PASSWORD`) before anything else.
+    pub async fn new_user(&self, login: &str, role: pb::Role, org: &ledger::Org) -> pb::User {
         let mut admin = self.identity(&self.admin_token).await;
         let user = admin
             .create_user(pb::CreateUserRequest {
