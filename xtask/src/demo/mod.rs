@@ -398,7 +398,7 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
     out.push_str(&format!(
         "\nLog in over HTTP:\n  curl -s -X POST http://127.0.0.1:8080/v1/relief.gateway.v1.IdentityService/Login \\\n    -H 'content-type: application/json' -d '{{\"loginName\":\"department\",\"password\":\"{DEMO_PASSWORD}\"}}'\n\
          OpenAPI: http://127.0.0.1:8080/openapi.json\n\
-         Access tokens of this run (valid 15 minutes): source {}\n\
+         Access tokens of this run (valid 5 minutes; log in again for more): source {}\n\
          then, e.g. (grpcurl uses server reflection):\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN_DEPARTMENT\" \\\n    -d '{{\"org_id\": 0}}' 127.0.0.1:{gateway_port} relief.ledger.v1.LedgerService/ListRecords\n",
         env_path.display()
     ));
