@@ -17,6 +17,9 @@ pub struct FormLine {
     /// 男 / 女
     pub sex: String,
     pub birth_date: Option<Date>,
+    /// The birth date shows only its year (the line is masked: the month
+    /// and day are the ID number's hidden digits).
+    pub birth_year_only: bool,
     /// Full only for readers allowed to see it; masked otherwise.
     pub id_number: String,
     pub party_join_date: Option<Date>,
@@ -90,6 +93,14 @@ pub const NEW_MEMBERS_HEADINGS: [&str; 14] = [
 fn year_month(date: Option<Date>) -> String {
     date.map(|d| format!("{}.{:02}", d.year(), u8::from(d.month())))
         .unwrap_or_default()
+}
+
+/// 出生年月 of a line: year and month, or only the year when masked.
+fn birth(line: &FormLine) -> String {
+    match line.birth_date {
+        Some(date) if line.birth_year_only => date.year().to_string(),
+        date => year_month(date),
+    }
 }
 
 fn full_date(date: Option<Date>) -> String {
@@ -218,7 +229,7 @@ pub fn management_register(
             (1, line.org_name.clone()),
             (2, line.name.clone()),
             (3, line.sex.clone()),
-            (4, year_month(line.birth_date)),
+            (4, birth(line)),
             (5, line.id_number.clone()),
             (6, year_month(line.party_join_date)),
             (7, line.work_unit.clone()),
@@ -285,7 +296,7 @@ pub fn new_members_form(
             (2, line.org_name.clone()),
             (3, line.name.clone()),
             (4, line.sex.clone()),
-            (5, year_month(line.birth_date)),
+            (5, birth(line)),
             (6, year_month(line.party_join_date)),
             (7, line.id_number.clone()),
             (8, line.category.clone()),

@@ -197,7 +197,7 @@ async fn a_new_member_is_answered_masked() {
     let (created, id) = (&member.created, &member.id);
     assert_eq!(
         created.id_number,
-        format!("{}********{}", &id[..6], &id[14..])
+        format!("{}**********{}", &id[..6], &id[16..])
     );
     assert_eq!(created.phone, "139****1234");
     assert!(created.sensitive.is_none() && !created.revealed);

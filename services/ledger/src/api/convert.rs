@@ -48,6 +48,22 @@ pub fn family_public(row: &MemberRow) -> Vec<FamilyPublic> {
     serde_json::from_value(row.family_public.clone()).unwrap_or_default()
 }
 
+/// A member's birth date as an answer shows it: in full only beside the full
+/// ID number (revealed), since it is the number's birth-date digits; otherwise
+/// only the year, month and day 0 (SPEC §9: a mask is never undone by another
+/// field).
+pub fn birth_date(date: time::Date, revealed: bool) -> common::Date {
+    if revealed {
+        to_proto(date)
+    } else {
+        common::Date {
+            year: date.year(),
+            month: 0,
+            day: 0,
+        }
+    }
+}
+
 /// The member as a message; `facts` are the opened sealed facts when the
 /// caller revealed them, `None` for the masked view.
 pub fn member(row: &MemberRow, facts: Option<&SealedFacts>) -> pb::Member {
@@ -72,7 +88,7 @@ pub fn member(row: &MemberRow, facts: Option<&SealedFacts>) -> pb::Member {
         branch: org_ref(row.org_id, &row.org_path, &row.org_name),
         name: row.name.clone(),
         gender: row.sex.to_proto() as i32,
-        birth_date: Some(to_proto(row.birth_date)),
+        birth_date: Some(birth_date(row.birth_date, facts.is_some())),
         id_number: facts.map_or_else(
             || row.id_number_masked.clone(),
             |facts| facts.id_number.clone(),

@@ -1,7 +1,7 @@
 //! The forms (.xlsx) the committee works with: the management register
-//! (管理台账) and the year's new-members form, streamed in chunks. Unmasked
-//! only for a caller who may read every row's sensitive data, and then the
-//! read is recorded.
+//! (管理台账) and the year's new-members form, streamed in chunks. Masked
+//! unless asked for unmasked with a reason by a caller who may read every
+//! row's sensitive data; then each member and record shown is logged as read.
 
 use std::collections::HashMap;
 
@@ -82,7 +82,13 @@ impl LedgerApi {
         let rows = self.store.list_records(&filter, None, 0).await?;
         let org_id = query.org_id.unwrap_or(0);
         let what = format!("export:register:{org_id}");
-        let lines = self.form_lines(&caller, &rows, &what).await?;
+        let reveal = query
+            .reveal
+            .as_deref()
+            .map(|reason| (what.as_str(), reason));
+        let lines = self
+            .form_lines(&caller, &filter.roots, &rows, reveal)
+            .await?;
         let org_name = self.form_org_name(query.org_id).await?;
         let bytes = crate::export::management_register(&org_name, today(), &lines)
             .map_err(|err| Error::internal("writing the register", err))?;
@@ -127,7 +133,13 @@ impl LedgerApi {
             query.year,
             query.org_id.unwrap_or(0)
         );
-        let lines = self.form_lines(&caller, &rows, &what).await?;
+        let reveal = query
+            .reveal
+            .as_deref()
+            .map(|reason| (what.as_str(), reason));
+        let lines = self
+            .form_lines(&caller, &filter.roots, &rows, reveal)
+            .await?;
         let org_name = self.form_org_name(query.org_id).await?;
         let bytes = crate::export::new_members_form(query.year, &org_name, &lines)
             .map_err(|err| Error::internal("writing the form", err))?;
@@ -148,13 +160,16 @@ impl LedgerApi {
             .unwrap_or_default())
     }
 
-    /// The lines of a form for `rows`, unmasked when the caller may read
-    /// every row's sensitive data (and then the read is recorded).
+    /// The lines of a form for `rows` of the subtrees `roots`: masked, or,
+    /// when `reveal` names the export and the caller's reason, unmasked —
+    /// refused unless the caller may read sensitive data in every root and
+    /// row — and then each member and record shown is logged as read.
     async fn form_lines(
         &self,
         caller: &Caller,
+        roots: &[String],
         rows: &[RecordRow],
-        what: &str,
+        reveal: Option<(&str, &str)>,
     ) -> Result<Vec<FormLine>> {
         let member_ids: Vec<Uuid> = rows.iter().map(|row| row.member_id).collect();
         let members: HashMap<Uuid, MemberRow> = self
@@ -164,14 +179,27 @@ impl LedgerApi {
             .into_iter()
             .map(|m| (m.member_id, m))
             .collect();
-        let reveal = rows
-            .iter()
-            .all(|row| caller.may(Permission::SensitiveRead, &row.org_path));
-        if reveal && !rows.is_empty() {
-            self.store
-                .log_sensitive_read(&caller.actor(), what, "导出表格")
-                .await?;
+        if let Some((what, reason)) = reveal {
+            for path in roots.iter().chain(rows.iter().map(|row| &row.org_path)) {
+                caller.authorize(Permission::SensitiveRead, path)?;
+            }
+            let mut read: Vec<String> = Vec::with_capacity(rows.len() * 2);
+            for row in rows {
+                read.push(format!("members/{}", row.member_id));
+                read.push(format!("records/{}", row.record_id));
+            }
+            if !read.is_empty() {
+                self.store
+                    .log_sensitive_reads(
+                        &caller.actor(),
+                        what,
+                        &read,
+                        &format!("{reason} [{what}]"),
+                    )
+                    .await?;
+            }
         }
+        let reveal = reveal.is_some();
         // Forms read by organisation, then by date on the register.
         let mut ordered: Vec<&RecordRow> = rows.iter().collect();
         ordered.sort_by(|a, b| {
@@ -211,6 +239,7 @@ fn form_line(
         name: member.name.clone(),
         sex: member.sex.chinese().to_owned(),
         birth_date: Some(member.birth_date),
+        birth_year_only: facts.is_none(),
         id_number: facts.map_or_else(|| member.id_number_masked.clone(), |f| f.id_number.clone()),
         party_join_date: Some(member.party_join_date),
         work_unit: member.work_unit.clone(),

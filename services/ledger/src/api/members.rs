@@ -9,10 +9,10 @@ use uuid::Uuid;
 
 use super::{LedgerApi, convert, record_change};
 use crate::commands::members::{ByIdNumber, MemberChange, MemberListing, MemberRead, NewMember};
-use relief_runtime::masking::mask_phone;
 use crate::domain::member::{MemberDraft, SealedFacts, joined_as_adult};
 use crate::domain::org::OrgKind;
 use crate::store::{Change, MemberRow, NewMemberRow, Store};
+use relief_runtime::masking::mask_phone;
 
 impl LedgerApi {
     /// Registers a checked member (CreateMember, and each row of an import).

@@ -120,11 +120,37 @@ impl IdNumber {
         self.sex
     }
 
-    /// Region and check digits kept, the rest hidden: `410802********123X`
-    /// shows neither the birth date nor the sequence.
+    /// The number as someone who may not see it reads it: see [`mask`].
     pub fn masked(&self) -> String {
-        format!("{}********{}", &self.digits[..6], &self.digits[14..])
+        mask(&self.digits)
     }
+}
+
+/// How many leading characters (the region code) a masked number keeps.
+const MASK_KEEP_FRONT: usize = 6;
+/// How many trailing characters (the last sequence digit and the check
+/// character) a masked number keeps.
+const MASK_KEEP_BACK: usize = 2;
+
+/// The one mask of a resident ID number, wherever it leaves the ledger
+/// (answers, forms, history): the region code and the last two characters,
+/// `410802**********3X`. The eight birth-date digits *and* the first two of
+/// the sequence are hidden, so the mask is not undone by the birth date beside
+/// it — and a masked answer shows only the birth year (see
+/// `api::convert::member`) — nor by the check character, which leaves about
+/// ten of the hidden combinations for each birth date. Applied to a number
+/// masked under an older rule (`410802********123X`, which hid exactly the
+/// birth date) it gives the same result, so stored masks can be brought up
+/// to this rule.
+pub fn mask(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    if chars.len() <= MASK_KEEP_FRONT + MASK_KEEP_BACK {
+        return "*".repeat(chars.len());
+    }
+    let front: String = chars[..MASK_KEEP_FRONT].iter().collect();
+    let back: String = chars[chars.len() - MASK_KEEP_BACK..].iter().collect();
+    let hidden = chars.len() - MASK_KEEP_FRONT - MASK_KEEP_BACK;
+    format!("{front}{}{back}", "*".repeat(hidden))
 }
 
 /// Never print the full number by accident (logs, panics, debug output).
@@ -152,7 +178,7 @@ mod tests {
         let id = IdNumber::parse("11010519491231002X", TODAY).expect("valid");
         assert_eq!(id.birth_date(), date!(1949 - 12 - 31));
         assert_eq!(id.sex(), Sex::Female);
-        assert_eq!(id.masked(), "110105********002X");
+        assert_eq!(id.masked(), "110105**********2X");
     }
 
     #[test]
@@ -192,6 +218,18 @@ mod tests {
             IdNumber::parse(&region, TODAY),
             Err(IdNumberError::Region(_))
         ));
+    }
+
+    #[test]
+    fn the_mask_hides_the_birth_date_and_most_of_the_sequence() {
+        let id = IdNumber::parse("11010519491231002X", TODAY).expect("valid");
+        let masked = id.masked();
+        assert_eq!(masked.chars().count(), 18);
+        assert!(!masked.contains("19491231"));
+        assert!(!masked.contains("002"), "the sequence shows: {masked}");
+        // A mask made under the old rule is brought to the same result.
+        assert_eq!(mask("110105********002X"), masked);
+        assert_eq!(mask(&masked), masked);
     }
 
     proptest! {

@@ -167,6 +167,34 @@ impl Store {
         Ok(())
     }
 
+    /// Records, in a transaction of its own, that `reader` saw every one of
+    /// `resources` unmasked in one go (an export) and why: a line per
+    /// resource in the log of such reads, so each member's log shows it, and
+    /// one entry in the audit chain naming them all.
+    pub async fn log_sensitive_reads(
+        &self,
+        reader: &Actor,
+        what: &str,
+        resources: &[String],
+        reason: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO sensitive_reads (resource, reader_id, reader_name, reason)
+             SELECT resource, $2, $3, $4 FROM unnest($1::text[]) AS resource",
+        )
+        .bind(resources)
+        .bind(&reader.user_id)
+        .bind(&reader.display_name)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+        let audit = serde_json::json!({ "reason": reason, "resources": resources });
+        relief_runtime::audit::append(&mut tx, reader, "sensitive.export", what, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn sensitive_reads(
         &self,
         resource: &str,
