@@ -217,6 +217,7 @@ impl TryFrom<ListAuditEntriesRequest> for EntriesPage {
     fn try_from(request: ListAuditEntriesRequest) -> Result<Self, Self::Error> {
         let mut violations = crate::error::FieldViolations::new();
         let page = Page::parse("ListAuditEntries", &request, &mut violations);
+        violations.check_line("resource", &request.resource, crate::text::MAX_LINE);
         violations.then(|| EntriesPage {
             resource: request.resource,
             page,

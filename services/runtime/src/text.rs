@@ -114,7 +114,15 @@ mod tests {
 
     #[test]
     fn single_line_refuses_every_control_character() {
-        for bad in ["a\0b", "a\nb", "a\tb", "\u{7f}", "\u{85}", "x\u{202E}y", "\u{2028}"] {
+        for bad in [
+            "a\0b",
+            "a\nb",
+            "a\tb",
+            "\u{7f}",
+            "\u{85}",
+            "x\u{202E}y",
+            "\u{2028}",
+        ] {
             let mut v = FieldViolations::new();
             v.check_line("reason", bad, 10);
             assert_eq!(fields(&v).len(), 1, "{bad:?}");

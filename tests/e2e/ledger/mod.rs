@@ -2,11 +2,14 @@
 
 mod access;
 mod errors;
+mod exports;
 mod history;
 mod import_export;
 mod lifecycle;
+mod masking;
 mod members;
 mod paging;
+mod text_fields;
 
 use relief_proto::common::v1 as common;
 use relief_proto::common::v1::{Date, Money, OrgRef};

@@ -10,9 +10,10 @@ use uuid::Uuid;
 use super::{Page, mask_paths, reveal_reason};
 use crate::domain::id_number::IdNumber;
 use crate::domain::member::{
-    Employment, FamilyPrivate, FamilyPublic, MemberDraft, Sensitive, has_control_chars,
-    valid_phone, validate_family, validate_new_member, validate_sensitive,
+    Employment, FamilyPrivate, FamilyPublic, MemberDraft, Sensitive, check_text, valid_phone,
+    validate_family, validate_new_member, validate_sensitive,
 };
+use relief_runtime::text::{MAX_LINE, MAX_REASON};
 
 /// CreateMember: a member to register.
 #[derive(Debug)]
@@ -90,9 +91,7 @@ impl TryFrom<pb::ListMembersRequest> for MemberListing {
     fn try_from(request: pb::ListMembersRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
         let page = Page::parse("ListMembers", &request, &mut violations);
-        if has_control_chars(&request.name_prefix) {
-            violations.add("name_prefix", "contains control characters");
-        }
+        violations.check_line("name_prefix", &request.name_prefix, MAX_LINE);
         let org_id = ids::optional_org_id(request.org_id, "org_id", &mut violations);
         violations.then(|| MemberListing {
             org_id,
@@ -164,17 +163,18 @@ impl TryFrom<pb::UpdateMemberRequest> for MemberChange {
                 violations.add("update_mask", format!("{path} cannot be changed here"));
             }
         }
-        if request.reason.trim().is_empty() {
-            violations.add("reason", "required: why the member's information changes");
-        }
+        violations.check_required_line(
+            "reason",
+            &request.reason,
+            MAX_REASON,
+            "required: why the member's information changes",
+        );
         let member_id = ids::uuid(&member.member_id, "member.member_id", &mut violations);
         let version = ids::etag(&member.etag, "member.etag", &mut violations);
         let has = |name: &str| paths.iter().any(|path| path == name);
 
         let name = has("name").then(|| {
-            if member.name.trim().is_empty() || member.name.chars().count() > 50 {
-                violations.add("member.name", "required, at most 50 characters");
-            }
+            check_text(&mut violations, "member.name", &member.name, true, 50);
             member.name.trim().to_owned()
         });
         let party_join_date = if has("party_join_date") {
@@ -190,9 +190,13 @@ impl TryFrom<pb::UpdateMemberRequest> for MemberChange {
             None
         };
         let work_unit = has("work_unit").then(|| {
-            if member.work_unit.trim().is_empty() || member.work_unit.chars().count() > 100 {
-                violations.add("member.work_unit", "required, at most 100 characters");
-            }
+            check_text(
+                &mut violations,
+                "member.work_unit",
+                &member.work_unit,
+                true,
+                100,
+            );
             member.work_unit.trim().to_owned()
         });
         let employment = if has("employment_status") {
@@ -217,9 +221,13 @@ impl TryFrom<pb::UpdateMemberRequest> for MemberChange {
             member.phone.trim().to_owned()
         });
         let address = has("address").then(|| {
-            if member.address.chars().count() > 200 {
-                violations.add("member.address", "at most 200 characters");
-            }
+            check_text(
+                &mut violations,
+                "member.address",
+                &member.address,
+                false,
+                200,
+            );
             member.address.trim().to_owned()
         });
         let family = has("family_members").then(|| {

@@ -9,6 +9,7 @@ pub mod reports;
 
 use relief_runtime::error::FieldViolations;
 pub use relief_runtime::pagination::Page;
+use relief_runtime::text::MAX_REASON;
 
 /// The paths of an update mask.
 pub fn mask_paths(mask: Option<&prost_types::FieldMask>) -> Vec<String> {
@@ -16,12 +17,15 @@ pub fn mask_paths(mask: Option<&prost_types::FieldMask>) -> Vec<String> {
 }
 
 /// A reveal of sealed data: `Some(reason)` when asked for, with the reason
-/// required (it is recorded with the read).
+/// required (it is recorded with the read): one line, at most
+/// [`MAX_REASON`] characters.
 pub fn reveal_reason(
     reveal: bool,
     reason: &str,
     violations: &mut FieldViolations,
 ) -> Option<String> {
+    // Checked even when no reveal is asked for: nothing unchecked is kept.
+    violations.check_line("reveal_reason", reason, MAX_REASON);
     if !reveal {
         return None;
     }

@@ -3,6 +3,7 @@
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::error::FieldViolations;
 use relief_runtime::ids;
+use relief_runtime::text::MAX_REASON;
 
 use super::{Page, mask_paths};
 use crate::domain::org::{OrgKind, check_names};
@@ -122,6 +123,7 @@ impl TryFrom<pb::UpdateOrgRequest> for OrgRename {
             }
         }
         let version = ids::etag(&org.etag, "org.etag", &mut violations);
+        violations.check_line("reason", &request.reason, MAX_REASON);
         let has = |name: &str| paths.iter().any(|path| path == name);
         let name = has("name").then(|| org.name.trim().to_owned());
         let unit_name = has("unit_name").then(|| org.unit_name.trim().to_owned());
@@ -138,7 +140,7 @@ impl TryFrom<pb::UpdateOrgRequest> for OrgRename {
                 name,
                 unit_name,
                 changed: paths,
-                reason: request.reason,
+                reason: request.reason.trim().to_owned(),
             }),
             None => Err(violations),
         }

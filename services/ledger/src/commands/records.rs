@@ -10,12 +10,12 @@ use time::Date;
 use uuid::Uuid;
 
 use super::{Page, mask_paths, reveal_reason};
-use crate::domain::member::has_control_chars;
 use crate::domain::record::{
-    HardshipCategory, RecordDraft, RecordStatus, check_annual_income, check_cause,
+    HardshipCategory, MAX_DESCRIPTION, RecordDraft, RecordStatus, check_annual_income, check_cause,
     check_household_size, validate_new_record,
 };
 use crate::domain::verification::{VerificationDraft, validate_verification};
+use relief_runtime::text::{MAX_LINE, MAX_REASON};
 
 /// A change to one record: which, and the version the caller read.
 #[derive(Debug, Clone, Copy)]
@@ -107,9 +107,7 @@ impl TryFrom<pb::ListRecordsRequest> for RecordListing {
 
     fn try_from(request: pb::ListRecordsRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
-        if has_control_chars(&request.name_prefix) {
-            violations.add("name_prefix", "contains control characters");
-        }
+        violations.check_line("name_prefix", &request.name_prefix, MAX_LINE);
         let page = Page::parse("ListRecords", &request, &mut violations);
         if common::HardshipCategory::try_from(request.category).is_err() {
             violations.add("category", "unknown category");
@@ -174,9 +172,12 @@ impl TryFrom<pb::UpdateRecordRequest> for RecordAdjustment {
                 violations.add("update_mask", format!("{path} cannot be changed here"));
             }
         }
-        if request.reason.trim().is_empty() {
-            violations.add("reason", "required: why the record changes");
-        }
+        violations.check_required_line(
+            "reason",
+            &request.reason,
+            MAX_REASON,
+            "required: why the record changes",
+        );
         let at = RecordAt::parse(&record.record_id, &record.etag, "record.", &mut violations);
         let category = if has("category") {
             let category = HardshipCategory::from_proto(record.category);
@@ -195,9 +196,7 @@ impl TryFrom<pb::UpdateRecordRequest> for RecordAdjustment {
             record.cause.trim().to_owned()
         });
         let description = has("description").then(|| {
-            if record.description.chars().count() > 2000 {
-                violations.add("record.description", "at most 2000 characters");
-            }
+            violations.check_text("record.description", &record.description, MAX_DESCRIPTION);
             record.description.trim().to_owned()
         });
         let household_size = has("household_size").then(|| {
@@ -248,9 +247,12 @@ impl TryFrom<pb::RemoveRecordRequest> for RecordRemoval {
     fn try_from(request: pb::RemoveRecordRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
         let at = RecordAt::parse(&request.record_id, &request.etag, "", &mut violations);
-        if request.reason.trim().is_empty() {
-            violations.add("reason", "required: why the hardship ended");
-        }
+        violations.check_required_line(
+            "reason",
+            &request.reason,
+            MAX_REASON,
+            "required: why the hardship ended",
+        );
         let until = if is_unset(request.until.as_ref()) {
             Some(today())
         } else {
@@ -285,6 +287,7 @@ impl TryFrom<pb::RecogniseRecordRequest> for Recognition {
     fn try_from(request: pb::RecogniseRecordRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
         let at = RecordAt::parse(&request.record_id, &request.etag, "", &mut violations);
+        violations.check_text("comment", &request.comment, MAX_REASON);
         match at {
             Some(at) => violations.then(|| Recognition {
                 at,

@@ -4,10 +4,11 @@
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::error::FieldViolations;
 use relief_runtime::ids;
+use relief_runtime::text::MAX_LINE;
 use relief_runtime::time::today;
 use uuid::Uuid;
 
-use super::Page;
+use super::{Page, reveal_reason};
 use crate::domain::member::{MemberDraft, validate_new_member};
 use crate::domain::record::{RecordDraft, SourceKind, validate_new_record};
 
@@ -101,6 +102,7 @@ impl TryFrom<pb::ListSensitiveReadsRequest> for SensitiveReadsQuery {
     fn try_from(request: pb::ListSensitiveReadsRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
         let page = Page::parse("ListSensitiveReads", &request, &mut violations);
+        violations.check_line("resource", &request.resource, MAX_LINE);
         violations.then(|| SensitiveReadsQuery {
             resource: request.resource,
             page,
@@ -113,6 +115,8 @@ impl TryFrom<pb::ListSensitiveReadsRequest> for SensitiveReadsQuery {
 pub struct RegisterExport {
     pub org_id: Option<i64>,
     pub include_removed: bool,
+    /// Unmasked, for this reason (recorded per member).
+    pub reveal: Option<String>,
 }
 
 impl TryFrom<pb::ExportRegisterRequest> for RegisterExport {
@@ -121,9 +125,15 @@ impl TryFrom<pb::ExportRegisterRequest> for RegisterExport {
     fn try_from(request: pb::ExportRegisterRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
         let org_id = ids::optional_org_id(request.org_id, "org_id", &mut violations);
+        let reveal = reveal_reason(
+            request.reveal_sensitive,
+            &request.reveal_reason,
+            &mut violations,
+        );
         violations.then(|| RegisterExport {
             org_id,
             include_removed: request.include_removed,
+            reveal,
         })
     }
 }
@@ -133,6 +143,8 @@ impl TryFrom<pb::ExportRegisterRequest> for RegisterExport {
 pub struct NewMembersExport {
     pub org_id: Option<i64>,
     pub year: i32,
+    /// Unmasked, for this reason (recorded per member).
+    pub reveal: Option<String>,
 }
 
 impl TryFrom<pb::ExportNewMembersFormRequest> for NewMembersExport {
@@ -144,9 +156,15 @@ impl TryFrom<pb::ExportNewMembersFormRequest> for NewMembersExport {
             violations.add("year", "required: a four-digit year");
         }
         let org_id = ids::optional_org_id(request.org_id, "org_id", &mut violations);
+        let reveal = reveal_reason(
+            request.reveal_sensitive,
+            &request.reveal_reason,
+            &mut violations,
+        );
         violations.then(|| NewMembersExport {
             org_id,
             year: request.year,
+            reveal,
         })
     }
 }

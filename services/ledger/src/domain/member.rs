@@ -159,27 +159,19 @@ pub struct MemberDraft {
 /// twice over, not a policy (100 million yuan).
 pub const MAX_INCOME_FEN: i64 = 10_000_000_000;
 
-/// Whether text holds control characters a form never has (NUL above all,
-/// which PostgreSQL cannot store); line breaks and tabs are fine.
-pub fn has_control_chars(value: &str) -> bool {
-    value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-}
-
-fn check_text(
+/// Checks a one-line text field of a member (the runtime's text rule: no
+/// control characters, at most `max_chars` characters), required or not.
+pub fn check_text(
     violations: &mut FieldViolations,
     field: &str,
     value: &str,
     required: bool,
     max_chars: usize,
 ) {
-    if has_control_chars(value) {
-        violations.add(field, "contains control characters");
-    } else if required && value.trim().is_empty() {
-        violations.add(field, "required");
-    } else if value.chars().count() > max_chars {
-        violations.add(field, format!("at most {max_chars} characters"));
+    if required {
+        violations.check_required_line(field, value, max_chars, "required");
+    } else {
+        violations.check_line(field, value, max_chars);
     }
 }
 

@@ -68,15 +68,12 @@ pub fn check_names(
     name: Option<&str>,
     unit_name: Option<&str>,
 ) {
+    use relief_runtime::text::MAX_TITLE;
     if let Some(name) = name {
-        if name.trim().is_empty() {
-            violations.add(format!("{prefix}name"), "required");
-        } else if name.chars().count() > 100 {
-            violations.add(format!("{prefix}name"), "at most 100 characters");
-        }
+        violations.check_required_line(&format!("{prefix}name"), name, MAX_TITLE, "required");
     }
-    if unit_name.is_some_and(|unit_name| unit_name.chars().count() > 100) {
-        violations.add(format!("{prefix}unit_name"), "at most 100 characters");
+    if let Some(unit_name) = unit_name {
+        violations.check_line(&format!("{prefix}unit_name"), unit_name, MAX_TITLE);
     }
 }
 

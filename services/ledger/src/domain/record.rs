@@ -4,6 +4,7 @@
 use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::error::FieldViolations;
+use relief_runtime::text::MAX_LINE;
 use time::Date;
 
 use crate::domain::member::MAX_INCOME_FEN;
@@ -197,14 +198,18 @@ pub fn check_annual_income(
     }
 }
 
+/// The main cause (主要困难原因): one line, required, at most
+/// [`MAX_LINE`] characters.
+/// The longest description of a hardship (困难情况), in characters.
+pub const MAX_DESCRIPTION: usize = 2000;
+
 pub fn check_cause(violations: &mut FieldViolations, field: &str, cause: &str) {
-    if crate::domain::member::has_control_chars(cause) {
-        violations.add(field, "contains control characters");
-    } else if cause.trim().is_empty() {
-        violations.add(field, "required: the main cause in a short phrase");
-    } else if cause.chars().count() > 200 {
-        violations.add(field, "at most 200 characters");
-    }
+    violations.check_required_line(
+        field,
+        cause,
+        MAX_LINE,
+        "required: the main cause in a short phrase",
+    );
 }
 
 /// Checks a new register row; field paths are those of `CreateRecordRequest`
@@ -224,9 +229,7 @@ pub fn validate_new_record(
         );
     }
     check_cause(&mut violations, &field("cause"), &request.cause);
-    if request.description.chars().count() > 2000 {
-        violations.add(field("description"), "at most 2000 characters");
-    }
+    violations.check_text(&field("description"), &request.description, MAX_DESCRIPTION);
     check_household_size(
         &mut violations,
         &field("household_size"),
@@ -247,9 +250,7 @@ pub fn validate_new_record(
         Some(since) if since > today => violations.add(field("since"), "is in the future"),
         Some(_) => {}
     }
-    if request.source_ref.chars().count() > 100 {
-        violations.add(field("source_ref"), "at most 100 characters");
-    }
+    violations.check_line(&field("source_ref"), &request.source_ref, 100);
     let source_kind = SourceKind::from_proto(request.source_kind);
     if source_kind == SourceKind::Application && request.source_ref.is_empty() {
         violations.add(

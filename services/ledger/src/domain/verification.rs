@@ -4,6 +4,7 @@
 use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::error::FieldViolations;
+use relief_runtime::text::{self, Lines, MAX_LINE, MAX_PROSE};
 use time::Date;
 
 use crate::domain::record::{HardshipCategory, check_annual_income, check_household_size};
@@ -101,14 +102,20 @@ pub fn validate_verification(
             "required: continue, adjust or remove",
         );
     }
-    if verification.findings.trim().is_empty() {
-        violations.add(
+    match text::problem(&verification.findings, MAX_PROSE, Lines::Many) {
+        Some(problem) => violations.add("verification.findings", problem),
+        None if verification.findings.trim().is_empty() => violations.add(
             "verification.findings",
             "required: the branch's written findings on the member's present situation",
-        );
-    } else if verification.findings.chars().count() > 5000 {
-        violations.add("verification.findings", "at most 5000 characters");
+        ),
+        None => {}
     }
+    violations.check_line(
+        "verification.notice_result",
+        &verification.notice_result,
+        MAX_LINE,
+    );
+    violations.check_line("verification.campaign_id", &verification.campaign_id, 100);
     let mut date = |field: &str, value: Option<&relief_proto::common::v1::Date>| {
         if relief_runtime::time::is_unset(value) {
             return None;
