@@ -18,6 +18,8 @@ use tonic::transport::Channel;
 
 pub const DEV_GATEWAY_PUBLIC_KEY: &str = include_str!("../../deploy/dev-keys/gateway.pub.pem");
 pub const DEV_GATEWAY_PRIVATE_KEY: &str = include_str!("../../deploy/dev-keys/gateway.key.pem");
+pub const DEV_FUNDS_PUBLIC_KEY: &str = include_str!("../../deploy/dev-keys/funds.pub.pem");
+pub const DEV_FUNDS_PRIVATE_KEY: &str = include_str!("../../deploy/dev-keys/funds.key.pem");
 pub const AUDIENCE: &str = "relief-ledger";
 pub const ROOT: &str = "/1/";
 
@@ -226,16 +228,53 @@ pub async fn spawn_ledger() -> Spawned {
 /// Starts the ledger service on a fresh schema, draining for `drain_ms`
 /// when asked to stop.
 pub async fn spawn_ledger_draining(drain_ms: u64) -> Spawned {
+    spawn_ledger_with(|settings| settings.runtime.limits.drain_ms = drain_ms).await
+}
+
+/// Starts the ledger service on a fresh schema that, besides users' tokens,
+/// trusts the funds service's own principal with the one role its key may
+/// carry (department), as every deployment configures it: the funds service
+/// reads members and organisations from the ledger.
+pub async fn spawn_ledger_for_funds() -> Spawned {
+    spawn_ledger_with(|settings| {
+        settings.runtime.auth.trusted_keys.push(TrustedKey {
+            kid: "funds".into(),
+            issuer: "funds".into(),
+            public_key_pem: DEV_FUNDS_PUBLIC_KEY.into(),
+            allowed_roles: vec!["department".into()],
+        })
+    })
+    .await
+}
+
+/// Has the funds service read members and organisations from `ledger`, as
+/// its own principal (the department on the whole tree, signed with the
+/// development key).
+pub fn funds_reads_ledger(settings: &mut relief_funds::Settings, ledger: &Spawned) {
+    let runtime = &mut settings.runtime;
+    runtime
+        .peers
+        .insert("ledger", &format!("http://{}", ledger.addr));
+    runtime.peers.timeout_ms = 5_000;
+    runtime.auth.service_signing_key = Some(SecretString::from(DEV_FUNDS_PRIVATE_KEY));
+    runtime.auth.principal.roles = vec![RoleBinding {
+        role: Role::Department,
+        org_path: ROOT.into(),
+    }];
+}
+
+/// Starts the ledger service on a fresh schema, with its settings changed
+/// by `configure`.
+pub async fn spawn_ledger_with(configure: impl FnOnce(&mut relief_ledger::Settings)) -> Spawned {
     let schema = unique_schema("ledger");
-    let mut runtime = runtime_settings(&schema);
-    runtime.limits.drain_ms = drain_ms;
-    let settings = relief_ledger::Settings {
-        runtime,
+    let mut settings = relief_ledger::Settings {
+        runtime: runtime_settings(&schema),
         ledger: relief_ledger::LedgerSettings {
             pii_encryption_key: SecretString::from(base64_key(1)),
             pii_hash_key: SecretString::from(base64_key(2)),
         },
     };
+    configure(&mut settings);
     let app = relief_ledger::Application::build(settings)
         .await
         .expect("building the ledger");

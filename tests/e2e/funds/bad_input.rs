@@ -69,7 +69,7 @@ async fn an_allocation_of_a_zero_negative_or_absurd_amount_names_its_amount() {
     let watched = watched_year().await;
     let mut finance = watched.funds.finance().await;
     for (amount, what) in BAD_AMOUNTS {
-        let status = allocate(&mut finance, allocation(&rid(), "m-1", branch(12), amount))
+        let status = allocate(&mut finance, allocation(&rid(), &rid(), branch(12), amount))
             .await
             .expect_err(what);
         assert_eq!(status.code(), Code::InvalidArgument, "{what}");
@@ -102,7 +102,7 @@ async fn an_allocation_for_a_year_out_of_range_names_its_year() {
     let watched = watched_year().await;
     let mut finance = watched.funds.finance().await;
     for wrong_year in bad_years() {
-        let mut alloc = allocation(&rid(), "m-1", branch(12), 100);
+        let mut alloc = allocation(&rid(), &rid(), branch(12), 100);
         alloc.year = wrong_year;
         let status = allocate(&mut finance, alloc).await.expect_err("wrong year");
         assert_eq!(
@@ -121,9 +121,8 @@ async fn an_allocation_with_everything_wrong_names_every_field() {
         &mut watched.funds.finance().await,
         pb::Allocation {
             org: Some(common::OrgRef {
-                org_id: 12,
-                path: "/2/12/".into(),
-                name: "x".into(),
+                org_id: -12,
+                ..Default::default()
             }),
             amount: money(-1),
             special_case: true,
@@ -137,7 +136,7 @@ async fn an_allocation_with_everything_wrong_names_every_field() {
         "allocation.application_id",
         "allocation.decision.decision_id",
         "allocation.member_id",
-        "allocation.org.path",
+        "allocation.org.org_id",
         "allocation.year",
         "allocation.relief_type",
         "allocation.hardship_category",
@@ -254,7 +253,7 @@ async fn a_payment_of_more_than_allocated_names_the_amount_and_only_the_allocati
     let events_before = count(&pool, "event_outbox").await;
     let alloc = allocate(
         &mut finance,
-        allocation("app-ok", "m-ok", branch(12), 5_000),
+        funds.allocation("app-ok", "m-ok", branch(12), 5_000).await,
     )
     .await
     .expect("good allocation");

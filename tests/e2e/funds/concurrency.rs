@@ -13,13 +13,12 @@ async fn parallel_allocations_never_overdraw_the_fund() {
     let mut tasks = Vec::new();
     for i in 0..40 {
         let mut client = funds.department().await;
-        tasks.push(tokio::spawn(async move {
-            allocate(
-                &mut client,
-                allocation(&format!("app-{i}"), &format!("m-{i}"), branch(12), 50_000),
-            )
-            .await
-        }));
+        let alloc = funds
+            .allocation(&format!("app-{i}"), &format!("m-{i}"), branch(12), 50_000)
+            .await;
+        tasks.push(tokio::spawn(
+            async move { allocate(&mut client, alloc).await },
+        ));
     }
     let mut allocations = Vec::new();
     for task in tasks {
@@ -144,7 +143,7 @@ async fn read_before_a_reversal() -> ReadBeforeAReversal {
     let mut finance = funds.finance().await;
     let read_at_allocation = allocate(
         &mut funds.department().await,
-        allocation("app-stale", "m-stale", branch(12), 50_000),
+        funds.allocation("app-stale", "m-stale", branch(12), 50_000).await,
     )
     .await
     .expect("allocation");
@@ -194,7 +193,7 @@ impl ReadBeforeAReversal {
             disbursement_id: self.first_payment.disbursement_id.clone(),
             signer_name: self.read_at_allocation.member_name.clone(),
             signed_date: Some(today()),
-            scan_sha256: SCAN.into(),
+            scan_sha256: scan(),
             sealed: false,
             etag: etag.to_owned(),
         }
@@ -247,10 +246,11 @@ async fn reversing_an_allocation_on_a_stale_read_is_aborted_and_changes_nothing(
 async fn a_receipt_on_a_stale_read_of_its_payment_is_aborted_and_changes_nothing() {
     let stale = read_before_a_reversal().await;
     let before = snapshot(&stale.pool).await;
-    // The payment was reversed since the branch read it.
+    // The payment was reversed since the branch read it (the receipt is
+    // recorded by someone other than who paid).
     let status = stale
         .funds
-        .branch_staff()
+        .branch_clerk()
         .await
         .record_receipt(stale.receipt_of_the_reversed_payment(&stale.first_payment.etag))
         .await
@@ -262,10 +262,11 @@ async fn a_receipt_on_a_stale_read_of_its_payment_is_aborted_and_changes_nothing
 #[tokio::test]
 async fn a_reversed_payment_takes_no_receipt_even_on_a_fresh_read() {
     let stale = read_before_a_reversal().await;
-    let mut branch_staff = stale.funds.branch_staff().await;
+    // The receipt is recorded by someone other than who paid.
+    let mut clerk = stale.funds.branch_clerk().await;
     let before = snapshot(&stale.pool).await;
     let stale_receipt = stale.receipt_of_the_reversed_payment(&stale.first_payment.etag);
-    let status = branch_staff
+    let status = clerk
         .record_receipt(stale_receipt.clone())
         .await
         .expect_err("stale disbursement etag");
@@ -274,7 +275,7 @@ async fn a_reversed_payment_takes_no_receipt_even_on_a_fresh_read() {
     // the fresh read is refused by the rule.
     let reversed =
         reread_disbursement(&mut stale.funds.finance().await, &stale.first_payment).await;
-    let status = branch_staff
+    let status = clerk
         .record_receipt(pb::RecordReceiptRequest {
             etag: reversed.etag.clone(),
             ..stale_receipt
@@ -331,13 +332,16 @@ async fn a_stale_payment_refused_keeps_nothing_of_its_request_id() {
         .expect("payment on a fresh read")
         .into_inner();
 
-    let receipt = branch_staff
+    let receipt = stale
+        .funds
+        .branch_clerk()
+        .await
         .record_receipt(pb::RecordReceiptRequest {
             request_id: rid(),
             disbursement_id: payment.disbursement_id.clone(),
             signer_name: stale.read_at_allocation.member_name.clone(),
             signed_date: Some(today()),
-            scan_sha256: SCAN.into(),
+            scan_sha256: scan(),
             sealed: false,
             etag: payment.etag.clone(),
         })

@@ -6,7 +6,7 @@ use tonic_types::StatusExt;
 use super::*;
 
 /// The `ErrorInfo` every refusal carries: its reason, the domain, the service.
-fn reason(status: &Status) -> String {
+pub(super) fn reason(status: &Status) -> String {
     let info = status.get_details_error_info().expect("ErrorInfo");
     assert_eq!(info.domain, "relief-ledger", "{status:?}");
     assert_eq!(
@@ -21,7 +21,7 @@ fn reason(status: &Status) -> String {
 async fn an_allocation_with_several_bad_fields_names_every_one_request_id_included() {
     let funds = Funds::spawn().await;
     let mut department = funds.department().await;
-    let mut alloc = allocation("", "m-errors", branch(12), -5);
+    let mut alloc = allocation("", &rid(), branch(12), -5);
     alloc.year = 1999;
     alloc.relief_type = 0;
     let status = department
@@ -55,13 +55,13 @@ async fn a_second_relief_in_the_year_is_refused_as_once_a_year() {
     top_up(&mut finance, 100_000).await;
     allocate(
         &mut department,
-        allocation("app-first", "m-once", branch(12), 30_000),
+        funds.allocation("app-first", "m-once", branch(12), 30_000).await,
     )
     .await
     .expect("first relief of the year");
     let status = allocate(
         &mut department,
-        allocation("app-second", "m-once", branch(12), 30_000),
+        funds.allocation("app-second", "m-once", branch(12), 30_000).await,
     )
     .await
     .expect_err("second relief of the year");
@@ -77,7 +77,7 @@ async fn more_than_the_fund_holds_is_refused_as_a_fund_shortfall() {
     top_up(&mut finance, 10_000).await;
     let status = allocate(
         &mut department,
-        allocation("app-short", "m-short", branch(12), 10_001),
+        funds.allocation("app-short", "m-short", branch(12), 10_001).await,
     )
     .await
     .expect_err("more than the fund holds");
@@ -93,13 +93,13 @@ async fn a_second_allocation_of_one_application_is_refused_as_existing() {
     top_up(&mut finance, 100_000).await;
     allocate(
         &mut department,
-        allocation("app-twice", "m-twice", branch(12), 30_000),
+        funds.allocation("app-twice", "m-twice", branch(12), 30_000).await,
     )
     .await
     .expect("the application's allocation");
     let status = allocate(
         &mut department,
-        allocation("app-twice", "m-other", branch(12), 30_000),
+        funds.allocation("app-twice", "m-other", branch(12), 30_000).await,
     )
     .await
     .expect_err("a second allocation of the application");

@@ -19,11 +19,22 @@ struct PlantedYear {
     reversal: pb::Posting,
 }
 
-/// Paid and receipted by the superior organisation's staff.
+/// Paid by the superior organisation's staff, the receipt recorded by
+/// another of them (who pays does not also record the receipt).
 async fn settle(funds: &Funds, allocation: &pb::Allocation) {
     let mut staff = funds.client(Role::BranchStaff, "/1/4/").await;
     let paid = pay(&mut staff, allocation).await;
-    receipt(&mut staff, allocation, &paid).await;
+    let mut clerk = FundsServiceClient::with_interceptor(
+        channel(funds.service.addr).await,
+        Bearer(token_for(
+            "clerk-of-org-4",
+            vec![RoleBinding {
+                role: Role::BranchStaff,
+                org_path: "/1/4/".into(),
+            }],
+        )),
+    );
+    receipt(&mut clerk, allocation, &paid).await;
 }
 
 async fn planted_year() -> PlantedYear {
@@ -50,7 +61,7 @@ async fn planted_year() -> PlantedYear {
     // Clean: paid, receipted, at the standard.
     let clean = allocate(
         &mut department,
-        allocation("clean", "m-clean", branch(12), 50_000),
+        funds.allocation("clean", "m-clean", branch(12), 50_000).await,
     )
     .await
     .expect("clean");
@@ -58,20 +69,20 @@ async fn planted_year() -> PlantedYear {
     // Planted: unpaid.
     let unpaid = allocate(
         &mut department,
-        allocation("unpaid", "m-unpaid", branch(12), 50_000),
+        funds.allocation("unpaid", "m-unpaid", branch(12), 50_000).await,
     )
     .await
     .expect("unpaid");
     // Planted: paid without receipt.
     let unreceipted = allocate(
         &mut department,
-        allocation("noreceipt", "m-noreceipt", branch(13), 40_000),
+        funds.allocation("noreceipt", "m-noreceipt", branch(13), 40_000).await,
     )
     .await
     .expect("noreceipt");
     let unreceipted_payment = pay(&mut branch_staff, &unreceipted).await;
     // Planted: above the standard (special case), settled.
-    let mut above = allocation("above", "m-above", branch(12), 80_000);
+    let mut above = funds.allocation("above", "m-above", branch(12), 80_000).await;
     above.special_case = true;
     above.special_case_reason = "重大疾病，工委会议特批".into();
     let above = allocate(&mut department, above).await.expect("above");
@@ -79,11 +90,11 @@ async fn planted_year() -> PlantedYear {
     // Planted: a repeat for one member (special case), both settled.
     let first = allocate(
         &mut department,
-        allocation("repeat-1", "m-repeat", branch(13), 30_000),
+        funds.allocation("repeat-1", "m-repeat", branch(13), 30_000).await,
     )
     .await
     .expect("r1");
-    let mut second = allocation("repeat-2", "m-repeat", branch(13), 20_000);
+    let mut second = funds.allocation("repeat-2", "m-repeat", branch(13), 20_000).await;
     second.special_case = true;
     second.special_case_reason = "年内再次遭灾".into();
     second.relief_type = common::ReliefType::OneTimeRelief as i32;
@@ -93,7 +104,7 @@ async fn planted_year() -> PlantedYear {
     // Planted: a reversal of a mistaken allocation.
     let mistaken = allocate(
         &mut department,
-        allocation("mistake", "m-mistake", branch(12), 10_000),
+        funds.allocation("mistake", "m-mistake", branch(12), 10_000).await,
     )
     .await
     .expect("m");
@@ -112,7 +123,7 @@ async fn planted_year() -> PlantedYear {
     // Elsewhere (not in the inspected subtree): unpaid, must not show.
     allocate(
         &mut department,
-        allocation("elsewhere", "m-elsewhere", branch(7), 10_000),
+        funds.allocation("elsewhere", "m-elsewhere", branch(7), 10_000).await,
     )
     .await
     .expect("elsewhere");
@@ -201,7 +212,10 @@ async fn two_reliefs_for_one_member_are_found_as_a_repeat_with_their_total() {
     let report = planted.inspect().await;
     let [first, second] = &planted.repeat;
     assert_eq!(report.repeat_payments.len(), 1);
-    assert_eq!(report.repeat_payments[0].member_id, "m-repeat");
+    assert_eq!(
+        report.repeat_payments[0].member_id,
+        planted.funds.member_id("m-repeat").await
+    );
     assert_eq!(
         report.repeat_payments[0].allocation_ids,
         [first.allocation_id.clone(), second.allocation_id.clone()]
@@ -355,7 +369,9 @@ async fn the_vouchers_export_numbered_without_gaps_with_their_total() {
     );
 }
 
-async fn download(mut stream: tonic::Streaming<common::FileChunk>) -> (String, Vec<u8>) {
+pub(super) async fn download(
+    mut stream: tonic::Streaming<common::FileChunk>,
+) -> (String, Vec<u8>) {
     let mut name = String::new();
     let mut bytes = Vec::new();
     while let Some(chunk) = stream.next().await {

@@ -5,12 +5,15 @@
 
 mod bad_input;
 mod concurrency;
+mod duties;
 mod errors;
 mod inspection;
 mod migration;
 mod outbox;
 mod properties;
+mod register;
 mod story;
+mod trust;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -29,7 +32,8 @@ use relief_proto::notify::v1::notification_service_server::{
 use relief_runtime::auth::{Role, RoleBinding, TokenVerifier};
 use relief_runtime::config::{AuthSettings, TrustedKey};
 use relief_tests::{
-    AUDIENCE, Bearer, Spawned, channel, raw_pool, spawn_funds, token, unique_schema,
+    AUDIENCE, Bearer, Spawned, channel, funds_reads_ledger, raw_pool, spawn_funds, token,
+    token_for, unique_schema,
 };
 use secrecy::SecretString;
 use tonic::service::interceptor::InterceptedService;
@@ -40,19 +44,51 @@ type Client = FundsServiceClient<InterceptedService<Channel, Bearer>>;
 
 const FUNDS_PRIVATE_KEY: &str = include_str!("../../../deploy/dev-keys/funds.key.pem");
 const FUNDS_PUBLIC_KEY: &str = include_str!("../../../deploy/dev-keys/funds.pub.pem");
-const SCAN: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
-/// A running funds service (spawned like every other) and the clients its
-/// tests call it with; dropping it stops it (and its relay).
+/// A hex SHA-256 no other receipt has: every receipt is its own scan.
+fn scan() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// A running funds service (spawned like every other), the ledger it reads
+/// members and organisations from, and the clients its tests call it with;
+/// dropping it stops both (and its relay).
 struct Funds {
     service: Spawned,
+    register: register::Register,
 }
 
 impl Funds {
     async fn start(schema: &str, configure: impl FnOnce(&mut relief_funds::Settings)) -> Funds {
-        Funds {
-            service: spawn_funds(schema, configure).await,
-        }
+        let register = register::Register::start().await;
+        let service = spawn_funds(schema, |settings| {
+            funds_reads_ledger(settings, &register.service);
+            configure(settings);
+        })
+        .await;
+        Funds { service, register }
+    }
+
+    /// The allocation of `application` to the member labelled `member`
+    /// (registered in the ledger in `org` on first use), paid by `org`.
+    async fn allocation(
+        &self,
+        application: &str,
+        member: &str,
+        org: common::OrgRef,
+        amount: i64,
+    ) -> pb::Allocation {
+        let registered = self.register.member(member, org.org_id).await;
+        allocation(application, &registered.member_id, org, amount)
+    }
+
+    /// The ledger's id of the member labelled `member`.
+    async fn member_id(&self, member: &str) -> String {
+        self.register.member_id(member).await
     }
 
     async fn spawn() -> Funds {
@@ -88,6 +124,19 @@ impl Funds {
         self.client(Role::BranchStaff, "/1/4/12/").await
     }
 
+    /// Another staff member of branch 12: the one who records the receipts
+    /// of the payments `branch_staff` records (separation of duties).
+    async fn branch_clerk(&self) -> Client {
+        let clerk = token_for(
+            "clerk-of-branch-12",
+            vec![RoleBinding {
+                role: Role::BranchStaff,
+                org_path: "/1/4/12/".into(),
+            }],
+        );
+        FundsServiceClient::with_interceptor(channel(self.service.addr).await, Bearer(clerk))
+    }
+
     /// A pool on the service's schema, to read its books behind its back.
     async fn pool(&self) -> sqlx::PgPool {
         raw_pool(&self.service.schema).await
@@ -106,7 +155,7 @@ async fn funded_year(fen: i64) -> Funds {
 async fn allocated_case(funds: &Funds, fen: i64) -> pb::Allocation {
     allocate(
         &mut funds.department().await,
-        allocation("app-1", "m-1", branch(12), fen),
+        funds.allocation("app-1", "m-1", branch(12), fen).await,
     )
     .await
     .expect("allocating the case")
@@ -141,7 +190,7 @@ async fn vouchered_case(funds: &Funds, fen: i64) -> VoucheredCase {
         allocation,
         payment,
     } = paid_case(funds, fen).await;
-    receipt(&mut funds.branch_staff().await, &allocation, &payment).await;
+    receipt(&mut funds.branch_clerk().await, &allocation, &payment).await;
     VoucheredCase {
         allocation,
         payment,
@@ -168,8 +217,8 @@ fn rid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Branch 12 under the superior organisation 4; branch 7 directly under the
-/// committee.
+/// Branches 12 and 13 under the superior organisation 4; branch 7 directly
+/// under the committee (the ledger's tree of [`register`]).
 fn branch(id: i64) -> common::OrgRef {
     match id {
         12 => common::OrgRef {
@@ -190,7 +239,14 @@ fn branch(id: i64) -> common::OrgRef {
     }
 }
 
-fn allocation(application: &str, member: &str, org: common::OrgRef, amount: i64) -> pb::Allocation {
+/// The allocation of `application` to the member `member_id`, paid by `org`
+/// (only its id counts: the ledger's path and name are taken).
+fn allocation(
+    application: &str,
+    member_id: &str,
+    org: common::OrgRef,
+    amount: i64,
+) -> pb::Allocation {
     pb::Allocation {
         application_id: application.into(),
         decision: Some(pb::DecisionRef {
@@ -198,8 +254,7 @@ fn allocation(application: &str, member: &str, org: common::OrgRef, amount: i64)
             meeting_number: format!("{}年第3次", year()),
             meeting_date: Some(today()),
         }),
-        member_id: member.into(),
-        member_name: format!("党员{member}"),
+        member_id: member_id.into(),
         org: Some(org),
         year: year(),
         relief_type: common::ReliefType::SpringFestivalVisit as i32,
@@ -294,7 +349,7 @@ async fn receipt(
             disbursement_id: disbursement.disbursement_id.clone(),
             signer_name: allocation.member_name.clone(),
             signed_date: Some(today()),
-            scan_sha256: SCAN.into(),
+            scan_sha256: scan(),
             sealed: false,
             etag: disbursement.etag.clone(),
         })

@@ -69,6 +69,8 @@ async fn run_steps(steps: Vec<Step>) {
     let mut finance = funds.finance().await;
     let mut department = funds.department().await;
     let mut branch_staff = funds.client(Role::BranchStaff, "/1/4/").await;
+    // Who records receipts is not who paid (separation of duties).
+    let mut receipt_clerk = funds.branch_clerk().await;
     let mut sent: Vec<Sent> = Vec::new();
     let mut allocations: Vec<pb::Allocation> = Vec::new();
     let mut payments: HashMap<String, pb::Disbursement> = HashMap::new();
@@ -108,12 +110,7 @@ async fn run_steps(steps: Vec<Step>) {
                 amount,
                 special,
             } => {
-                let mut alloc = allocation(
-                    &format!("app-{application}"),
-                    &format!("m-{member}"),
-                    branch(12),
-                    amount,
-                );
+                let mut alloc = funds.allocation(&format!("app-{application}"), &format!("m-{member}"), branch(12), amount).await;
                 alloc.special_case = special;
                 alloc.special_case_reason = if special {
                     "特殊情况".into()
@@ -169,13 +166,13 @@ async fn run_steps(steps: Vec<Step>) {
                     continue;
                 };
                 let payment = reread_disbursement(&mut finance, payment).await;
-                let answer = branch_staff
+                let answer = receipt_clerk
                     .record_receipt(pb::RecordReceiptRequest {
                         request_id: rid(),
                         disbursement_id: payment.disbursement_id.clone(),
                         signer_name: target.member_name.clone(),
                         signed_date: Some(today()),
-                        scan_sha256: SCAN.into(),
+                        scan_sha256: scan(),
                         sealed: false,
                         etag: payment.etag,
                     })

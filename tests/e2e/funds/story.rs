@@ -100,7 +100,7 @@ async fn a_replayed_allocation_answers_the_identical_allocation_and_acts_once() 
     let mut department = funds.department().await;
     let request = pb::CreateAllocationRequest {
         request_id: rid(),
-        allocation: Some(allocation("app-1", "m-1", branch(12), RELIEF)),
+        allocation: Some(funds.allocation("app-1", "m-1", branch(12), RELIEF).await),
     };
     let alloc = department
         .create_allocation(request.clone())
@@ -130,7 +130,7 @@ async fn an_allocation_request_id_reused_with_other_parameters_is_refused() {
     let mut department = funds.department().await;
     let request = pb::CreateAllocationRequest {
         request_id: rid(),
-        allocation: Some(allocation("app-1", "m-1", branch(12), RELIEF)),
+        allocation: Some(funds.allocation("app-1", "m-1", branch(12), RELIEF).await),
     };
     department
         .create_allocation(request.clone())
@@ -158,7 +158,7 @@ async fn an_application_is_allocated_once() {
     // A second allocation for the same application, under a new request id.
     let second = allocate(
         &mut funds.department().await,
-        allocation("app-1", "m-1", branch(12), 80_000),
+        funds.allocation("app-1", "m-1", branch(12), 80_000).await,
     )
     .await
     .expect_err("one allocation per application");
@@ -174,7 +174,7 @@ async fn a_second_relief_for_a_member_in_one_year_needs_a_special_case() {
     let before = snapshot(&pool).await;
     let repeat = allocate(
         &mut funds.department().await,
-        allocation("app-2", "m-1", branch(12), 10_000),
+        funds.allocation("app-2", "m-1", branch(12), 10_000).await,
     )
     .await
     .expect_err("once a year");
@@ -207,14 +207,14 @@ async fn only_the_member_signs_the_receipt() {
     let PaidCase { payment, .. } = paid_case(&funds, RELIEF).await;
     let before = snapshot(&pool).await;
     let wrong_signer = funds
-        .branch_staff()
+        .branch_clerk()
         .await
         .record_receipt(pb::RecordReceiptRequest {
             request_id: rid(),
             disbursement_id: payment.disbursement_id.clone(),
             signer_name: "别人".into(),
             signed_date: Some(today()),
-            scan_sha256: SCAN.into(),
+            scan_sha256: scan(),
             sealed: false,
             etag: payment.etag.clone(),
         })
@@ -232,7 +232,7 @@ async fn the_members_signed_receipt_makes_the_allocation_a_voucher() {
         allocation: alloc,
         payment,
     } = paid_case(&funds, RELIEF).await;
-    let mut branch_staff = funds.branch_staff().await;
+    let mut branch_staff = funds.branch_clerk().await;
     let voucher = receipt(&mut branch_staff, &alloc, &payment).await;
     assert_eq!(voucher.voucher_number, format!("JZ-{}-0001", year()));
     let booked = branch_staff
