@@ -19,10 +19,11 @@ const SERVICES: [(&str, i64); 5] = [
 ];
 
 /// Who calls whom besides the gateway, which calls everyone (README's picture).
-const PEER_CALLS: [(&str, &str); 5] = [
+const PEER_CALLS: [(&str, &str); 6] = [
     ("workflow", "ledger"),
     ("workflow", "funds"),
     ("workflow", "notify"),
+    ("funds", "ledger"),
     ("funds", "workflow"),
     ("funds", "notify"),
 ];
