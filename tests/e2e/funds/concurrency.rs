@@ -143,7 +143,9 @@ async fn read_before_a_reversal() -> ReadBeforeAReversal {
     let mut finance = funds.finance().await;
     let read_at_allocation = allocate(
         &mut funds.department().await,
-        funds.allocation("app-stale", "m-stale", branch(12), 50_000).await,
+        funds
+            .allocation("app-stale", "m-stale", branch(12), 50_000)
+            .await,
     )
     .await
     .expect("allocation");

@@ -143,7 +143,11 @@ async fn a_reversal_authorised_by_the_person_reversing_is_refused() {
         .expect_err("authorised by the person reversing");
     assert_separated(&status);
     finance
-        .reverse_posting(reversal(&alloc.posting_id, &alloc.etag, "财务负责人 王主任"))
+        .reverse_posting(reversal(
+            &alloc.posting_id,
+            &alloc.etag,
+            "财务负责人 王主任",
+        ))
         .await
         .expect("authorised by someone else");
 }
@@ -166,10 +170,7 @@ async fn a_receipt_scan_already_on_another_receipt_is_refused() {
     let first_payment = pay(&mut staff, &first).await;
     let second_payment = pay(&mut staff, &second).await;
     let used = receipt(&mut clerk, &first, &first_payment).await;
-    for written in [
-        used.scan_sha256.clone(),
-        used.scan_sha256.to_uppercase(),
-    ] {
+    for written in [used.scan_sha256.clone(), used.scan_sha256.to_uppercase()] {
         let status = clerk
             .record_receipt(pb::RecordReceiptRequest {
                 request_id: rid(),
@@ -225,7 +226,11 @@ async fn receipts_racing(funds: &Funds, n: usize) -> Vec<pb::Disbursement> {
 }
 
 fn voucher_seq(number: &str) -> u32 {
-    number.rsplit('-').next().and_then(|n| n.parse().ok()).expect("JZ-<year>-<n>")
+    number
+        .rsplit('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("JZ-<year>-<n>")
 }
 
 #[tokio::test]

@@ -55,13 +55,17 @@ async fn a_second_relief_in_the_year_is_refused_as_once_a_year() {
     top_up(&mut finance, 100_000).await;
     allocate(
         &mut department,
-        funds.allocation("app-first", "m-once", branch(12), 30_000).await,
+        funds
+            .allocation("app-first", "m-once", branch(12), 30_000)
+            .await,
     )
     .await
     .expect("first relief of the year");
     let status = allocate(
         &mut department,
-        funds.allocation("app-second", "m-once", branch(12), 30_000).await,
+        funds
+            .allocation("app-second", "m-once", branch(12), 30_000)
+            .await,
     )
     .await
     .expect_err("second relief of the year");
@@ -77,7 +81,9 @@ async fn more_than_the_fund_holds_is_refused_as_a_fund_shortfall() {
     top_up(&mut finance, 10_000).await;
     let status = allocate(
         &mut department,
-        funds.allocation("app-short", "m-short", branch(12), 10_001).await,
+        funds
+            .allocation("app-short", "m-short", branch(12), 10_001)
+            .await,
     )
     .await
     .expect_err("more than the fund holds");
@@ -93,13 +99,17 @@ async fn a_second_allocation_of_one_application_is_refused_as_existing() {
     top_up(&mut finance, 100_000).await;
     allocate(
         &mut department,
-        funds.allocation("app-twice", "m-twice", branch(12), 30_000).await,
+        funds
+            .allocation("app-twice", "m-twice", branch(12), 30_000)
+            .await,
     )
     .await
     .expect("the application's allocation");
     let status = allocate(
         &mut department,
-        funds.allocation("app-twice", "m-other", branch(12), 30_000).await,
+        funds
+            .allocation("app-twice", "m-other", branch(12), 30_000)
+            .await,
     )
     .await
     .expect_err("a second allocation of the application");

@@ -61,7 +61,9 @@ async fn planted_year() -> PlantedYear {
     // Clean: paid, receipted, at the standard.
     let clean = allocate(
         &mut department,
-        funds.allocation("clean", "m-clean", branch(12), 50_000).await,
+        funds
+            .allocation("clean", "m-clean", branch(12), 50_000)
+            .await,
     )
     .await
     .expect("clean");
@@ -69,20 +71,26 @@ async fn planted_year() -> PlantedYear {
     // Planted: unpaid.
     let unpaid = allocate(
         &mut department,
-        funds.allocation("unpaid", "m-unpaid", branch(12), 50_000).await,
+        funds
+            .allocation("unpaid", "m-unpaid", branch(12), 50_000)
+            .await,
     )
     .await
     .expect("unpaid");
     // Planted: paid without receipt.
     let unreceipted = allocate(
         &mut department,
-        funds.allocation("noreceipt", "m-noreceipt", branch(13), 40_000).await,
+        funds
+            .allocation("noreceipt", "m-noreceipt", branch(13), 40_000)
+            .await,
     )
     .await
     .expect("noreceipt");
     let unreceipted_payment = pay(&mut branch_staff, &unreceipted).await;
     // Planted: above the standard (special case), settled.
-    let mut above = funds.allocation("above", "m-above", branch(12), 80_000).await;
+    let mut above = funds
+        .allocation("above", "m-above", branch(12), 80_000)
+        .await;
     above.special_case = true;
     above.special_case_reason = "重大疾病，工委会议特批".into();
     let above = allocate(&mut department, above).await.expect("above");
@@ -90,11 +98,15 @@ async fn planted_year() -> PlantedYear {
     // Planted: a repeat for one member (special case), both settled.
     let first = allocate(
         &mut department,
-        funds.allocation("repeat-1", "m-repeat", branch(13), 30_000).await,
+        funds
+            .allocation("repeat-1", "m-repeat", branch(13), 30_000)
+            .await,
     )
     .await
     .expect("r1");
-    let mut second = funds.allocation("repeat-2", "m-repeat", branch(13), 20_000).await;
+    let mut second = funds
+        .allocation("repeat-2", "m-repeat", branch(13), 20_000)
+        .await;
     second.special_case = true;
     second.special_case_reason = "年内再次遭灾".into();
     second.relief_type = common::ReliefType::OneTimeRelief as i32;
@@ -104,7 +116,9 @@ async fn planted_year() -> PlantedYear {
     // Planted: a reversal of a mistaken allocation.
     let mistaken = allocate(
         &mut department,
-        funds.allocation("mistake", "m-mistake", branch(12), 10_000).await,
+        funds
+            .allocation("mistake", "m-mistake", branch(12), 10_000)
+            .await,
     )
     .await
     .expect("m");
@@ -123,7 +137,9 @@ async fn planted_year() -> PlantedYear {
     // Elsewhere (not in the inspected subtree): unpaid, must not show.
     allocate(
         &mut department,
-        funds.allocation("elsewhere", "m-elsewhere", branch(7), 10_000).await,
+        funds
+            .allocation("elsewhere", "m-elsewhere", branch(7), 10_000)
+            .await,
     )
     .await
     .expect("elsewhere");
@@ -369,9 +385,7 @@ async fn the_vouchers_export_numbered_without_gaps_with_their_total() {
     );
 }
 
-pub(super) async fn download(
-    mut stream: tonic::Streaming<common::FileChunk>,
-) -> (String, Vec<u8>) {
+pub(super) async fn download(mut stream: tonic::Streaming<common::FileChunk>) -> (String, Vec<u8>) {
     let mut name = String::new();
     let mut bytes = Vec::new();
     while let Some(chunk) = stream.next().await {

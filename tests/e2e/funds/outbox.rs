@@ -226,7 +226,9 @@ async fn changes_while_the_receiver_is_down() -> ReceiverDown {
     top_up(&mut funds.finance().await, 1_000_000).await;
     let alloc = allocate(
         &mut funds.department().await,
-        funds.allocation("app-relay", "m-relay", branch(12), 30_000).await,
+        funds
+            .allocation("app-relay", "m-relay", branch(12), 30_000)
+            .await,
     )
     .await
     .expect("allocation");

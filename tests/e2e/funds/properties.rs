@@ -110,7 +110,14 @@ async fn run_steps(steps: Vec<Step>) {
                 amount,
                 special,
             } => {
-                let mut alloc = funds.allocation(&format!("app-{application}"), &format!("m-{member}"), branch(12), amount).await;
+                let mut alloc = funds
+                    .allocation(
+                        &format!("app-{application}"),
+                        &format!("m-{member}"),
+                        branch(12),
+                        amount,
+                    )
+                    .await;
                 alloc.special_case = special;
                 alloc.special_case_reason = if special {
                     "特殊情况".into()

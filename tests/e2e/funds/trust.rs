@@ -144,12 +144,7 @@ async fn an_organisation_path_sent_never_moves_earlier_allocations_out_of_its_li
         ids,
         HashSet::from([first.allocation_id, second.allocation_id])
     );
-    assert!(
-        listed
-            .allocations
-            .iter()
-            .all(|a| a.org == Some(branch(12)))
-    );
+    assert!(listed.allocations.iter().all(|a| a.org == Some(branch(12))));
 }
 
 #[tokio::test]
@@ -190,8 +185,10 @@ async fn an_organisation_above_the_members_branch_pays_under_the_ledgers_path() 
 #[tokio::test]
 async fn without_a_ledger_to_ask_the_service_allocates_nothing() {
     let service = spawn_funds(&unique_schema("funds"), |_| {}).await;
-    let mut finance =
-        FundsServiceClient::with_interceptor(channel(service.addr).await, Bearer(token(Role::Finance, "/1/")));
+    let mut finance = FundsServiceClient::with_interceptor(
+        channel(service.addr).await,
+        Bearer(token(Role::Finance, "/1/")),
+    );
     top_up(&mut finance, 100_000).await;
     let status = allocate(
         &mut finance,
@@ -214,12 +211,7 @@ async fn a_member_id_in_upper_case_is_the_same_member_for_the_once_a_year_rule()
     .expect("the year's relief");
     let status = allocate(
         &mut department,
-        allocation(
-            "app-again",
-            &member_id.to_uppercase(),
-            branch(12),
-            30_000,
-        ),
+        allocation("app-again", &member_id.to_uppercase(), branch(12), 30_000),
     )
     .await
     .expect_err("the same member, written in upper case");

@@ -10,8 +10,8 @@ use super::{ALLOCATORS, Funds, authorize_any, convert, patterns};
 use crate::domain::allocation::AllocationRefused;
 use crate::domain::commands::{AllocationListing, AllocationOrder, GetAllocation};
 use crate::domain::refusal::{self, Refusal};
-use crate::register::RegisteredMember;
 use crate::events::{Event, NOTIFY, WORKFLOW};
+use crate::register::RegisteredMember;
 use crate::store::{Allocating, Store};
 
 impl Funds {
@@ -26,7 +26,10 @@ impl Funds {
         mut work: Work,
     ) -> Result<Done<pb::Allocation>> {
         // Only an allocator learns from the ledger whether a member exists.
-        if !ALLOCATORS.iter().any(|permission| caller.holds(*permission)) {
+        if !ALLOCATORS
+            .iter()
+            .any(|permission| caller.holds(*permission))
+        {
             return Err(Error::PermissionDenied(format!(
                 "none of {ALLOCATORS:?} is granted to this caller"
             )));

@@ -97,7 +97,8 @@ mod tests {
 
     #[test]
     fn the_reverser_does_not_authorise_it() {
-        for authoriser in ["张会计", "财务科 张 会计", "U-ZHANG", "张会计（财务科）"] {
+        for authoriser in ["张会计", "财务科 张 会计", "U-ZHANG", "张会计（财务科）"]
+        {
             assert!(
                 may_reverse("u-li", authoriser, ZHANG).is_err(),
                 "{authoriser}"
