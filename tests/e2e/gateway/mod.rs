@@ -7,6 +7,7 @@ mod edge;
 mod escalation;
 mod forced_change;
 mod lockout;
+mod mobiles;
 mod oidc;
 mod oversized;
 mod paging;
@@ -14,6 +15,7 @@ mod peers;
 mod reflection;
 mod revocation;
 mod sessions;
+mod text_fields;
 
 use prost::Message;
 use relief_proto::gateway::v1 as pb;

@@ -2,8 +2,9 @@
 
 use relief_proto::common::v1 as common;
 use relief_proto::gateway::v1 as pb;
-use relief_runtime::auth::RoleBinding;
+use relief_runtime::auth::{Caller, Role, RoleBinding};
 use relief_runtime::ids;
+use relief_runtime::masking::mask_phone;
 use relief_runtime::time::timestamp;
 use time::OffsetDateTime;
 
@@ -27,6 +28,22 @@ pub fn user(row: &UserRow) -> pb::User {
         update_time: Some(timestamp(row.updated_at)),
         etag: ids::etag_of(row.version),
     }
+}
+
+/// The user as `viewer` may see them: the mobile number in full only for
+/// the user themself and for operations (who keep the users' contact data);
+/// masked for everyone else (`138****5678`), as the proto says.
+pub fn user_seen_by(row: &UserRow, viewer: &Caller) -> pb::User {
+    let mut user = user(row);
+    let own = viewer.user_id == user.user_id;
+    let operations = viewer
+        .roles
+        .iter()
+        .any(|binding| binding.role == Role::Operations);
+    if !own && !operations {
+        user.mobile = mask_phone(&user.mobile);
+    }
+    user
 }
 
 pub fn binding(row: &BindingRow) -> pb::RoleBinding {

@@ -161,7 +161,7 @@ impl Users {
             serde_json::json!({ "login_name": row.login_name, "display_name": row.display_name });
         work.audit("user.created", &format!("users/{user_id}"), &change)
             .await?;
-        Ok(work.done(convert::user(&row)))
+        Ok(work.done(convert::user_seen_by(&row, &caller)))
     }
 
     /// `GetUser`: oneself, or a user one manages.
@@ -176,7 +176,7 @@ impl Users {
                 .await?
                 .0
         };
-        Ok(convert::user(&user))
+        Ok(convert::user_seen_by(&user, &caller))
     }
 
     /// `ListUsers`: the users the caller administers, narrowed to those
@@ -221,7 +221,10 @@ impl Users {
             .await?;
         let next_page_token = listing.page.next(&mut rows, |row| row.user_id);
         Ok(pb::ListUsersResponse {
-            users: rows.iter().map(convert::user).collect(),
+            users: rows
+                .iter()
+                .map(|row| convert::user_seen_by(row, &caller))
+                .collect(),
             next_page_token,
         })
     }
@@ -253,7 +256,7 @@ impl Users {
         let audit = serde_json::json!({ "fields": change.fields });
         work.audit("user.updated", &format!("users/{}", change.user_id), &audit)
             .await?;
-        Ok(work.done(convert::user(&updated)))
+        Ok(work.done(convert::user_seen_by(&updated, &caller)))
     }
 
     /// `SetPassword`: one's own (proven with the current password), or an
@@ -310,7 +313,7 @@ impl Users {
         let audit = serde_json::json!({ "by_self": own });
         work.audit("user.password_set", &format!("users/{user_id}"), &audit)
             .await?;
-        Ok(work.done(convert::user(&updated)))
+        Ok(work.done(convert::user_seen_by(&updated, &caller)))
     }
 
     /// `DisableUser` (ending every session) and `EnableUser` (clearing the
@@ -353,7 +356,7 @@ impl Users {
         let audit = serde_json::json!({ "reason": change.reason });
         work.audit(action, &format!("users/{user_id}"), &audit)
             .await?;
-        Ok(work.done(convert::user(&updated)))
+        Ok(work.done(convert::user_seen_by(&updated, &caller)))
     }
 
     /// The user, with their live bindings, if the caller manages them:

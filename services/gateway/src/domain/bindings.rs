@@ -6,6 +6,7 @@ use relief_runtime::auth::Role;
 use relief_runtime::error::FieldViolations;
 use relief_runtime::ids;
 use relief_runtime::pagination::Page;
+use relief_runtime::text::MAX_REASON;
 use uuid::Uuid;
 
 use super::roles;
@@ -40,6 +41,7 @@ impl TryFrom<pb::CreateRoleBindingRequest> for Grant {
             "role_binding.org.org_id",
             "required: the organisation the role applies on",
         );
+        violations.check_line("reason", &request.reason, MAX_REASON);
         match (user_id, role) {
             (Some(user_id), Some(role)) if violations.is_empty() => Ok(Grant {
                 user_id,
@@ -64,9 +66,10 @@ impl TryFrom<pb::DeleteRoleBindingRequest> for Revocation {
     fn try_from(request: pb::DeleteRoleBindingRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
         let id = ids::uuid(&request.role_binding_id, "role_binding_id", &mut violations);
-        violations.check(
-            request.reason.trim().is_empty(),
+        violations.check_required_line(
             "reason",
+            &request.reason,
+            MAX_REASON,
             "required: why the role is revoked",
         );
         match id {

@@ -4,6 +4,20 @@
 
 use relief_proto::gateway::v1 as pb;
 use relief_runtime::error::FieldViolations;
+use relief_runtime::text::MAX_TITLE;
+
+/// The longest password the policy accepts (see `password`), in characters.
+const MAX_PASSWORD: usize = 128;
+/// The longest token (an external JWT, a refresh token) taken, in characters.
+const MAX_TOKEN: usize = 16 * 1024;
+
+/// These RPCs take a `request_id` but do not require one; one given follows
+/// the rule of every request id.
+fn optional_request_id(request_id: &str, violations: &mut FieldViolations) {
+    if !request_id.is_empty() {
+        violations.check_request_id(request_id);
+    }
+}
 
 /// A login name and password (`Login`).
 pub struct Credentials {
@@ -18,8 +32,15 @@ impl TryFrom<pb::LoginRequest> for Credentials {
     fn try_from(request: pb::LoginRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
         let login_name = request.login_name.trim().to_owned();
-        violations.check(login_name.is_empty(), "login_name", "required");
+        violations.check_required_line("login_name", &request.login_name, MAX_TITLE, "required");
+        optional_request_id(&request.request_id, &mut violations);
         violations.check(request.password.is_empty(), "password", "required");
+        // Never a password the policy accepts (nor worth hashing).
+        violations.check(
+            request.password.chars().count() > MAX_PASSWORD,
+            "password",
+            "at most 128 characters",
+        );
         violations.then(|| Credentials {
             login_name,
             password: request.password,
@@ -40,6 +61,7 @@ impl TryFrom<pb::ExchangeTokenRequest> for ExternalToken {
             "external_token",
             "required",
         );
+        violations.check_line("external_token", &request.external_token, MAX_TOKEN);
         violations.then(|| ExternalToken(request.external_token))
     }
 }
@@ -61,6 +83,8 @@ impl TryFrom<pb::RefreshRequest> for Renewal {
             "refresh_token",
             "required",
         );
+        violations.check_line("refresh_token", &request.refresh_token, MAX_TOKEN);
+        optional_request_id(&request.request_id, &mut violations);
         violations.then(|| Renewal {
             refresh_token: request.refresh_token,
             request_id: (!request.request_id.is_empty()).then_some(request.request_id),
@@ -79,7 +103,10 @@ impl TryFrom<pb::LogoutRequest> for Farewell {
     type Error = FieldViolations;
 
     fn try_from(request: pb::LogoutRequest) -> Result<Self, FieldViolations> {
-        Ok(Farewell {
+        let mut violations = FieldViolations::new();
+        violations.check_line("refresh_token", &request.refresh_token, MAX_TOKEN);
+        optional_request_id(&request.request_id, &mut violations);
+        violations.then(|| Farewell {
             refresh_token: (!request.refresh_token.is_empty()).then_some(request.refresh_token),
             all_sessions: request.all_sessions,
         })

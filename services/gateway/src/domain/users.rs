@@ -6,6 +6,7 @@ use relief_runtime::auth::Role;
 use relief_runtime::error::FieldViolations;
 use relief_runtime::ids;
 use relief_runtime::pagination::Page;
+use relief_runtime::text::{self, Lines, MAX_LINE, MAX_REASON, MAX_TITLE};
 use uuid::Uuid;
 
 use super::{password, roles};
@@ -37,6 +38,22 @@ pub fn valid_mobile(mobile: &str) -> bool {
 }
 
 const DISPLAY_NAME: &str = "required, at most 50 characters";
+
+/// The free text of a user (display name, e-mail): no control characters
+/// (the runtime's text rule), whatever else their own rules say.
+fn check_texts(user: &pb::User, violations: &mut FieldViolations) {
+    for (field, value) in [
+        ("user.display_name", &user.display_name),
+        ("user.email", &user.email),
+    ] {
+        if let Some(c) = text::forbidden_char(value, Lines::One) {
+            violations.add(
+                field,
+                format!("contains a control character (U+{:04X})", u32::from(c)),
+            );
+        }
+    }
+}
 const EMAIL: &str = "not an e-mail address";
 const MOBILE: &str = "an 11-digit mobile number";
 const MEMBER_ID: &str = "must be the UUID of a member of the register";
@@ -71,6 +88,7 @@ impl TryFrom<pb::CreateUserRequest> for NewUser {
         );
         violations.check(!valid_email(&user.email), "user.email", EMAIL);
         violations.check(!valid_mobile(&user.mobile), "user.mobile", MOBILE);
+        check_texts(&user, &mut violations);
         violations.check(
             user.member_id
                 .as_deref()
@@ -131,6 +149,8 @@ impl TryFrom<pb::ListUsersRequest> for UserListing {
         let org_id = ids::optional_org_id(request.org_id, "org_id", &mut violations);
         let page = Page::parse("ListUsers", &request, &mut violations);
         let role = roles::filter(request.role, "role", &mut violations);
+        violations.check_line("query", &request.query, MAX_LINE);
+        violations.check_line("member_id", &request.member_id, MAX_TITLE);
         violations.then(|| UserListing {
             org_id,
             role,
@@ -202,6 +222,7 @@ impl TryFrom<pb::UpdateUserRequest> for UserChange {
             "user.mobile",
             MOBILE,
         );
+        check_texts(&user, &mut violations);
         let member_id = user.member_id.filter(|id| !id.is_empty());
         violations.check(
             has("member_id")
@@ -274,7 +295,7 @@ impl Enablement {
         let mut violations = FieldViolations::new();
         let user_id = ids::uuid(user_id, "user_id", &mut violations);
         let version = ids::etag(etag, "etag", &mut violations);
-        violations.check(reason.trim().is_empty(), "reason", "required");
+        violations.check_required_line("reason", reason, MAX_REASON, "required");
         match (user_id, version) {
             (Some(user_id), Some(version)) if violations.is_empty() => Ok(Enablement {
                 user_id,
