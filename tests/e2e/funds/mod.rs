@@ -13,6 +13,7 @@ mod outbox;
 mod properties;
 mod register;
 mod story;
+mod text_fields;
 mod trust;
 
 use std::collections::{HashMap, HashSet};

@@ -22,9 +22,7 @@ pub fn check_fields(claim: &ReceiptClaim<'_>, today: Date, violations: &mut Fiel
             "the member's signature (signer_name) or seal (sealed) is required",
         );
     }
-    if signer.chars().count() > 64 {
-        violations.add("signer_name", "at most 64 characters");
-    }
+    violations.check_line("signer_name", claim.signer_name, 64);
     if !is_sha256_hex(claim.scan_sha256) {
         violations.add(
             "scan_sha256",

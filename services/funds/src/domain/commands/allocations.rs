@@ -223,6 +223,7 @@ impl TryFrom<pb::ListAllocationsRequest> for AllocationListing {
         let org_id = org_filter(request.org_id, &mut v);
         let member_id = member_filter(&request.member_id, &mut v);
         let page = Page::parse("ListAllocations", &request, &mut v);
+        check_optional_text(&request.application_id, "application_id", 128, &mut v);
         v.then(|| AllocationListing {
             state,
             relief_type,

@@ -36,30 +36,25 @@ pub fn is_path(path: &str) -> bool {
             .all(|id| !id.is_empty() && id.len() <= 18 && id.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// A required, bounded text field.
+/// A required, bounded, one-line text field (the runtime's text rule: no
+/// control characters either).
 pub(crate) fn check_text(
     value: &str,
     field: &str,
     max_chars: usize,
     violations: &mut FieldViolations,
 ) {
-    if value.trim().is_empty() {
-        violations.add(field, "required");
-    } else if value.chars().count() > max_chars {
-        violations.add(field, format!("at most {max_chars} characters"));
-    }
+    violations.check_required_line(field, value, max_chars, "required");
 }
 
-/// An optional, bounded text field.
+/// An optional, bounded, one-line text field.
 pub(crate) fn check_optional_text(
     value: &str,
     field: &str,
     max_chars: usize,
     violations: &mut FieldViolations,
 ) {
-    if value.chars().count() > max_chars {
-        violations.add(field, format!("at most {max_chars} characters"));
-    }
+    violations.check_line(field, value, max_chars);
 }
 
 /// A required positive amount up to `ceiling`.
