@@ -22,6 +22,7 @@ use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::{Code, Status};
 
 use super::errors::{bad_request, error_response, status_error};
+use super::file_names;
 use super::limits::REQUEST_ID;
 
 /// Everything the JSON edge needs.
@@ -155,19 +156,6 @@ fn percent_decode(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// RFC 5987 `filename*` value: UTF-8, percent-encoded except attr-chars.
-pub fn rfc5987(name: &str) -> String {
-    let mut out = String::from("UTF-8''");
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// Parses the JSON input against the method's input message, naming the
@@ -343,7 +331,12 @@ pub async fn call(
         return status_error(&Status::unavailable(format!("gateway not ready: {err}")));
     }
     if is_download {
-        return download(grpc.server_streaming(request, path, RawCodec).await).await;
+        let method_path = path.path().to_owned();
+        return download(
+            &method_path,
+            grpc.server_streaming(request, path, RawCodec).await,
+        )
+        .await;
     }
     match grpc.unary(request, path, RawCodec).await {
         Ok(response) => match DynamicMessage::decode(method.output(), response.into_inner()) {
@@ -368,8 +361,12 @@ pub async fn call(
     }
 }
 
-/// A stream of `FileChunk`s as an HTTP download with the file's own name.
-async fn download(response: Result<tonic::Response<tonic::Streaming<Bytes>>, Status>) -> Response {
+/// A stream of `FileChunk`s as an HTTP download with the file's own name
+/// (and an ASCII name for old clients, see [`file_names`]).
+async fn download(
+    method: &str,
+    response: Result<tonic::Response<tonic::Streaming<Bytes>>, Status>,
+) -> Response {
     let mut stream = match response {
         Ok(response) => response.into_inner(),
         Err(status) => return status_error(&status),
@@ -387,19 +384,12 @@ async fn download(response: Result<tonic::Response<tonic::Streaming<Bytes>>, Sta
     } else {
         first.file_name.clone()
     };
-    // Old clients read only `filename`: give them something readable.
-    let ascii: String = file_name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
-        .collect();
-    let ascii_fallback = if ascii.trim_start_matches('.').len() > 5 {
-        ascii
-    } else {
-        "relief-export.xlsx".to_owned()
-    };
+    // Old clients read only `filename`: an ASCII name of its own, as
+    // distinct as the file's.
+    let ascii_fallback = file_names::ascii_fallback(method, &file_name);
     let disposition = format!(
         "attachment; filename=\"{ascii_fallback}\"; filename*={}",
-        rfc5987(&file_name)
+        file_names::rfc5987(&file_name)
     );
     let content_type = if first.content_type.is_empty() {
         "application/octet-stream".to_owned()
@@ -429,12 +419,6 @@ async fn download(response: Result<tonic::Response<tonic::Streaming<Bytes>>, Sta
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_names_are_encoded_per_rfc_5987() {
-        assert_eq!(rfc5987("台账.xlsx"), "UTF-8''%E5%8F%B0%E8%B4%A6.xlsx");
-        assert_eq!(rfc5987("a b"), "UTF-8''a%20b");
-    }
 
     #[test]
     fn query_values_keep_their_types() {

@@ -4,6 +4,7 @@
 //! rate limits and an access-log line.
 
 pub mod errors;
+pub mod file_names;
 pub mod json;
 pub mod limits;
 pub mod openapi;
