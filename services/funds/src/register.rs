@@ -47,6 +47,14 @@ pub struct RegisteredMember {
     pub work_unit: String,
 }
 
+/// An organisation as the ledger has it, with its work unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredOrg {
+    pub org: OrgRef,
+    /// 工作单位, e.g. "焦作市财政局" (empty when the ledger has none).
+    pub unit_name: String,
+}
+
 /// The ledger, as the funds service's own principal reads it.
 #[derive(Clone)]
 pub struct Register {
@@ -126,6 +134,12 @@ impl Register {
     /// The organisation `org_id` as the ledger has it now;
     /// `ORG_NOT_REGISTERED` when the ledger has no such node.
     pub async fn org(&self, org_id: i64) -> Result<OrgRef> {
+        Ok(self.org_with_unit(org_id).await?.org)
+    }
+
+    /// The organisation `org_id` with the work unit (单位) it belongs to,
+    /// as the ledger has them now — what the printed forms call 单位.
+    pub async fn org_with_unit(&self, org_id: i64) -> Result<RegisteredOrg> {
         let answer = self
             .ledger()?
             .get_org(ledger::GetOrgRequest { org_id })
@@ -139,10 +153,13 @@ impl Register {
                         format!("the ledger's answer for {org_id} is incomplete"),
                     ));
                 }
-                Ok(OrgRef {
-                    org_id,
-                    path: org.path,
-                    name: org.name,
+                Ok(RegisteredOrg {
+                    org: OrgRef {
+                        org_id,
+                        path: org.path,
+                        name: org.name,
+                    },
+                    unit_name: org.unit_name,
                 })
             }
             Err(status) if status.code() == Code::NotFound => Err(Refusal::new(

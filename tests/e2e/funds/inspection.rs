@@ -327,11 +327,11 @@ async fn the_report_exports_as_a_workbook_with_a_sheet_per_finding() {
     let unpaid_sheet = book.worksheet_range("拨付未发放").expect("sheet");
     assert_eq!(
         unpaid_sheet.get_value((1, 0)),
-        Some(&Data::String("拨付编号".into()))
+        Some(&Data::String("党员姓名".into()))
     );
     assert_eq!(
         unpaid_sheet.get_value((2, 0)),
-        Some(&Data::String(planted.unpaid.allocation_id.clone()))
+        Some(&Data::String(planted.unpaid.member_name.clone()))
     );
     assert_eq!(unpaid_sheet.get_value((2, 3)), Some(&Data::Float(500.0)));
     assert_eq!(unpaid_sheet.get_value((3, 0)), None, "nothing else");

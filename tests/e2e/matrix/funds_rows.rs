@@ -256,6 +256,19 @@ pub fn rows() -> Vec<Row> {
                 ..Default::default()
             })
         }),
+        // The forms members sign are printed by who pays (issue 9).
+        Row::new(
+            FUNDS,
+            "ExportReceiptForms",
+            AnyOf(&[DisbursementRecord]),
+            In,
+            |f, t| {
+                msg(pb::ExportReceiptFormsRequest {
+                    disbursement_id: f.at(t).disbursement.disbursement_id.clone(),
+                    ..Default::default()
+                })
+            },
+        ),
         Row::new(
             FUNDS,
             "VerifyAuditChain",

@@ -34,6 +34,8 @@ pub static GATES: Gates = Gates {
         ("ListInspectionReports", AnyOf(&[Inspect])),
         ("ExportInspection", AnyOf(&[Inspect])),
         ("ExportVouchers", AnyOf(&[FundsRead])),
+        // The forms members sign are printed by who pays them.
+        ("ExportReceiptForms", AnyOf(&[DisbursementRecord])),
         ("VerifyAuditChain", AnyOf(&[AuditRead])),
         ("ListAuditEntries", AnyOf(&[AuditRead])),
     ],

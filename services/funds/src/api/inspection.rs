@@ -1,5 +1,5 @@
-//! 专项检查 and exports — running and storing the special inspection, and
-//! streaming it and the voucher list as .xlsx files.
+//! 专项检查 — running and storing the special inspection, and reading it
+//! back (its export: [`super::exports`]).
 
 use std::collections::HashMap;
 
@@ -10,14 +10,11 @@ use relief_runtime::error::{Error, Result};
 use relief_runtime::rpc::{Done, Work};
 use uuid::Uuid;
 
-use super::{FileStream, Funds, patterns};
-use crate::domain::commands::{GetReport, InspectionRun, ReportListing, VoucherExport};
+use super::{Funds, patterns};
+use crate::domain::commands::{GetReport, InspectionRun, ReportListing};
 use crate::domain::inspection::{Limits, inspect};
 use crate::domain::money::Money;
 use crate::store::Store;
-
-/// Bytes per streamed chunk.
-const CHUNK: usize = 64 * 1024;
 
 impl Funds {
     pub(super) async fn run_inspection(
@@ -91,7 +88,7 @@ impl Funds {
     }
 
     /// The organisation at a subtree root, as known.
-    async fn org_at(&self, path: &str) -> Result<common::OrgRef> {
+    pub(super) async fn org_at(&self, path: &str) -> Result<common::OrgRef> {
         if path == self.committee.path {
             return Ok(self.committee.clone());
         }
@@ -148,67 +145,4 @@ impl Funds {
             next_page_token,
         })
     }
-
-    pub(super) async fn export_inspection(
-        &self,
-        caller: Caller,
-        query: GetReport,
-    ) -> Result<FileStream> {
-        let report = self.get_report(caller, query).await?;
-        let bytes = crate::export::inspection_xlsx(&report)
-            .map_err(|err| Error::internal("writing the inspection report", err))?;
-        let name = format!(
-            "{}年度救助资金专项检查报告（{}）.xlsx",
-            report.year,
-            report
-                .org
-                .as_ref()
-                .map(|o| o.name.as_str())
-                .unwrap_or_default()
-        );
-        Ok(stream(name, bytes))
-    }
-
-    pub(super) async fn export_vouchers(
-        &self,
-        caller: Caller,
-        export: VoucherExport,
-    ) -> Result<FileStream> {
-        let roots = self
-            .roots(&caller, Permission::FundsRead, export.org_id)
-            .await?;
-        let vouchers = self
-            .store
-            .vouchers(export.year, &patterns(&roots), export.from, export.to)
-            .await?;
-        let bytes = crate::export::vouchers_xlsx(export.year, &vouchers)
-            .map_err(|err| Error::internal("writing the voucher list", err))?;
-        Ok(stream(export.file_name(), bytes))
-    }
-}
-
-/// A file as a stream of chunks; the first names it.
-fn stream(file_name: String, bytes: Vec<u8>) -> FileStream {
-    let mut chunks: Vec<Result<common::FileChunk, tonic::Status>> = bytes
-        .chunks(CHUNK)
-        .map(|data| {
-            Ok(common::FileChunk {
-                data: data.to_vec(),
-                ..Default::default()
-            })
-        })
-        .collect();
-    let first = common::FileChunk {
-        file_name,
-        content_type: crate::export::XLSX_MIME.to_owned(),
-        data: Vec::new(),
-    };
-    match chunks.first_mut() {
-        Some(Ok(chunk)) => {
-            chunk.file_name = first.file_name;
-            chunk.content_type = first.content_type;
-        }
-        _ => chunks.push(Ok(first)),
-    }
-    Box::pin(futures::stream::iter(chunks))
 }

@@ -10,6 +10,7 @@ mod allocations;
 mod budget;
 mod convert;
 mod disbursements;
+mod exports;
 pub mod gates;
 mod inspection;
 mod receipts;
@@ -369,6 +370,20 @@ impl FundsService for FundsApi {
         self.rpc
             .read(request, |caller, query| {
                 funds.export_vouchers(caller, query)
+            })
+            .await
+    }
+
+    type ExportReceiptFormsStream = FileStream;
+
+    async fn export_receipt_forms(
+        &self,
+        request: Request<pb::ExportReceiptFormsRequest>,
+    ) -> Result<Response<Self::ExportReceiptFormsStream>, Status> {
+        let funds = &self.funds;
+        self.rpc
+            .read(request, |caller, query| {
+                funds.export_receipt_forms(caller, query)
             })
             .await
     }

@@ -1,11 +1,55 @@
 //! 专项检查报告 — the special inspection as a workbook: a summary sheet and
-//! one sheet per finding.
+//! one sheet per finding, each finding's heading repeated on every printed
+//! page, with signature lines. Times in Beijing time; rows led by names and
+//! voucher numbers — the ids stay in the API (`GetInspectionReport`).
 
+use std::collections::HashMap;
+
+use relief_proto::common::v1::OrgRef;
 use relief_proto::funds::v1 as pb;
 use rust_xlsxwriter::{Workbook, XlsxError};
 
-use super::{Cell, Formats, category, date, money, prepare, relief_type, table, unit, utc_text};
-use crate::domain::account::PostingKind;
+use super::{
+    Cell, Formats, beijing_text, category, date, money, prepare, relief_type, table, unit,
+};
+
+mod findings;
+
+use findings::{above_sheet, missing_sheet, repeat_sheet, reversal_sheet, unpaid_sheet};
+
+/// What the report itself does not hold and the paper prints: the voucher
+/// number of each receipted allocation, and the unit of each organisation.
+#[derive(Debug, Clone, Default)]
+pub struct InspectionExtras {
+    /// 凭证号 by allocation id (receipted allocations only).
+    pub vouchers: HashMap<String, String>,
+    /// 单位 — the work unit of each organisation, by its path.
+    pub units: HashMap<String, String>,
+}
+
+impl InspectionExtras {
+    fn unit(&self, org: &Option<OrgRef>) -> String {
+        let org = org.clone().unwrap_or_default();
+        self.units.get(&org.path).cloned().unwrap_or_default()
+    }
+
+    /// The vouchers of allocations, one a line (未入帐 for those without).
+    fn vouchers_of(&self, allocation_ids: &[String]) -> String {
+        allocation_ids
+            .iter()
+            .map(|id| {
+                self.vouchers
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| "未入帐".to_owned())
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// The signature lines under every finding.
+const SIGNED: [(u16, &str); 2] = [(0, "检查人（签字）："), (3, "日期：")];
 
 fn totals_cells(label: String, totals: &Option<pb::InspectionTotals>) -> Vec<Cell> {
     let totals = (*totals).unwrap_or_default();
@@ -27,7 +71,10 @@ const TOTAL_HEADERS: [&str; 5] = [
 ];
 
 /// 专项检查报告: a summary sheet and one sheet per finding.
-pub fn inspection_xlsx(report: &pb::InspectionReport) -> Result<Vec<u8>, XlsxError> {
+pub fn inspection_xlsx(
+    report: &pb::InspectionReport,
+    extras: &InspectionExtras,
+) -> Result<Vec<u8>, XlsxError> {
     let formats = Formats::new();
     let mut workbook = Workbook::new();
     let org_name = unit(&report.org);
@@ -49,7 +96,10 @@ pub fn inspection_xlsx(report: &pb::InspectionReport) -> Result<Vec<u8>, XlsxErr
             "生成人",
             generated.actor.map(|a| a.display_name).unwrap_or_default(),
         ),
-        ("生成时间（UTC）", utc_text(generated.change_time.as_ref())),
+        (
+            "生成时间（北京时间）",
+            beijing_text(generated.change_time.as_ref()),
+        ),
         ("报告编号", report.report_id.clone()),
     ];
     let mut row = 2;
@@ -96,7 +146,13 @@ pub fn inspection_xlsx(report: &pb::InspectionReport) -> Result<Vec<u8>, XlsxErr
     let by_unit: Vec<Vec<Cell>> = report
         .by_unit
         .iter()
-        .map(|u| totals_cells(unit(&u.unit), &u.totals))
+        .map(|u| {
+            let label = match extras.unit(&u.unit) {
+                unit_name if unit_name.is_empty() => unit(&u.unit),
+                unit_name => format!("{unit_name}　{}", unit(&u.unit)),
+            };
+            totals_cells(label, &u.totals)
+        })
         .collect();
     row = table(sheet, &formats, row, "四、按单位", &TOTAL_HEADERS, &by_unit)?;
     let findings = [
@@ -121,183 +177,13 @@ pub fn inspection_xlsx(report: &pb::InspectionReport) -> Result<Vec<u8>, XlsxErr
     sheet.write_string(row, 0, "检查人（签字）：")?;
     sheet.write_string(row, 3, "日期：")?;
     sheet.write_string(row + 2, 0, "工委组织部（盖章）：")?;
+    sheet.set_footer(super::FOOTER);
 
-    let sheet = workbook.add_worksheet();
-    prepare(sheet, "拨付未发放", &[38.0, 12.0, 24.0, 14.0, 14.0, 10.0])?;
-    let rows: Vec<Vec<Cell>> = report
-        .unpaid_allocations
-        .iter()
-        .map(|u| {
-            vec![
-                Cell::Text(u.allocation_id.clone()),
-                Cell::Text(u.member_name.clone()),
-                Cell::Text(unit(&u.unit)),
-                Cell::Yuan(money(&u.amount)),
-                Cell::Text(date(&u.allocated_date)),
-                Cell::Count(i64::from(u.days_outstanding)),
-            ]
-        })
-        .collect();
-    table(
-        sheet,
-        &formats,
-        0,
-        "拨付后逾期未发放",
-        &[
-            "拨付编号",
-            "党员姓名",
-            "单位",
-            "金额（元）",
-            "拨付日期",
-            "天数",
-        ],
-        &rows,
-    )?;
-
-    let sheet = workbook.add_worksheet();
-    prepare(sheet, "发放无回执", &[38.0, 12.0, 24.0, 14.0, 14.0, 10.0])?;
-    let rows: Vec<Vec<Cell>> = report
-        .receipts_missing
-        .iter()
-        .map(|m| {
-            vec![
-                Cell::Text(m.disbursement_id.clone()),
-                Cell::Text(m.member_name.clone()),
-                Cell::Text(unit(&m.unit)),
-                Cell::Yuan(money(&m.amount)),
-                Cell::Text(date(&m.paid_date)),
-                Cell::Count(i64::from(m.days_outstanding)),
-            ]
-        })
-        .collect();
-    table(
-        sheet,
-        &formats,
-        0,
-        "发放后逾期无签字回执",
-        &[
-            "发放编号",
-            "党员姓名",
-            "单位",
-            "金额（元）",
-            "发放日期",
-            "天数",
-        ],
-        &rows,
-    )?;
-
-    let sheet = workbook.add_worksheet();
-    prepare(sheet, "重复救助", &[12.0, 24.0, 10.0, 14.0, 14.0, 60.0])?;
-    let rows: Vec<Vec<Cell>> = report
-        .repeat_payments
-        .iter()
-        .map(|r| {
-            vec![
-                Cell::Text(r.member_name.clone()),
-                Cell::Text(unit(&r.unit)),
-                Cell::Count(r.allocation_ids.len() as i64),
-                Cell::Yuan(money(&r.total)),
-                Cell::Text(
-                    if r.special_case_recorded {
-                        "是"
-                    } else {
-                        "否"
-                    }
-                    .to_owned(),
-                ),
-                Cell::Text(r.allocation_ids.join("\n")),
-            ]
-        })
-        .collect();
-    table(
-        sheet,
-        &formats,
-        0,
-        "年度内重复救助",
-        &[
-            "党员姓名",
-            "单位",
-            "次数",
-            "合计（元）",
-            "工委特殊情况",
-            "拨付编号",
-        ],
-        &rows,
-    )?;
-
-    let sheet = workbook.add_worksheet();
-    prepare(sheet, "超标准", &[12.0, 24.0, 16.0, 14.0, 14.0, 14.0, 12.0])?;
-    let rows: Vec<Vec<Cell>> = report
-        .above_standard
-        .iter()
-        .map(|a| {
-            vec![
-                Cell::Text(a.member_name.clone()),
-                Cell::Text(unit(&a.unit)),
-                Cell::Text(relief_type(a.relief_type)),
-                Cell::Text(category(a.hardship_category)),
-                Cell::Yuan(money(&a.amount)),
-                Cell::Yuan(money(&a.standard_amount)),
-                Cell::Text(if a.special_case { "是" } else { "否" }.to_owned()),
-            ]
-        })
-        .collect();
-    table(
-        sheet,
-        &formats,
-        0,
-        "超标准救助",
-        &[
-            "党员姓名",
-            "单位",
-            "救助方式",
-            "困难类别",
-            "金额（元）",
-            "标准（元）",
-            "工委特殊情况",
-        ],
-        &rows,
-    )?;
-
-    let sheet = workbook.add_worksheet();
-    prepare(sheet, "冲销", &[38.0, 10.0, 14.0, 30.0, 16.0, 24.0])?;
-    let rows: Vec<Vec<Cell>> = report
-        .reversals
-        .iter()
-        .map(|r| {
-            vec![
-                Cell::Text(r.posting_id.clone()),
-                Cell::Text(
-                    pb::PostingKind::try_from(r.reversed_kind)
-                        .ok()
-                        .and_then(PostingKind::from_proto)
-                        .map(|k| k.chinese())
-                        .unwrap_or("未知")
-                        .to_owned(),
-                ),
-                Cell::Yuan(money(&r.amount)),
-                Cell::Text(r.reason.clone()),
-                Cell::Text(r.authorised_by.clone()),
-                Cell::Text(utc_text(r.post_time.as_ref())),
-            ]
-        })
-        .collect();
-    table(
-        sheet,
-        &formats,
-        0,
-        "冲销分录",
-        &[
-            "冲销分录编号",
-            "原分录类别",
-            "金额（元）",
-            "冲销原因",
-            "批准人",
-            "时间（UTC）",
-        ],
-        &rows,
-    )?;
-
+    unpaid_sheet(workbook.add_worksheet(), &formats, report, extras)?;
+    missing_sheet(workbook.add_worksheet(), &formats, report, extras)?;
+    repeat_sheet(workbook.add_worksheet(), &formats, report, extras)?;
+    above_sheet(workbook.add_worksheet(), &formats, report, extras)?;
+    reversal_sheet(workbook.add_worksheet(), &formats, report)?;
     workbook.save_to_buffer()
 }
 
@@ -312,7 +198,7 @@ mod tests {
             year: 2026,
             ..Default::default()
         };
-        let bytes = inspection_xlsx(&report).unwrap_or_default();
+        let bytes = inspection_xlsx(&report, &InspectionExtras::default()).unwrap_or_default();
         let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
             .unwrap_or_else(|err| panic!("not an xlsx: {err}"));
         assert_eq!(

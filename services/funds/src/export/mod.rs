@@ -1,13 +1,19 @@
-//! The .xlsx files the committee prints: the special inspection report
-//! (专项检查报告) and the voucher list (入帐凭证清单), with Chinese headings
+//! The .xlsx files the committee and the units print, one module per form:
+//! the special inspection report (专项检查报告), the voucher list (入帐凭证
+//! 清单) and the member's receipt to sign (困难党员救助金领取签收单) — Chinese
+//! headings, A4, header rows repeated on every printed page, a page footer
 //! and spaces for signature and seal. Amounts are written as yuan numbers
-//! so the sheet can sum them; every figure is computed in fen first.
+//! with two decimals (so the sheet can sum them; every figure is computed in
+//! fen first), in capitals (大写) where the form has them; times in Beijing
+//! time (`relief_runtime::forms`).
 
 mod inspection;
+mod receipt_form;
 mod vouchers;
 
-pub use inspection::inspection_xlsx;
-pub use vouchers::vouchers_xlsx;
+pub use inspection::{InspectionExtras, inspection_xlsx};
+pub use receipt_form::{ReceiptForm, ReceiptForms, receipt_forms_xlsx};
+pub use vouchers::{VoucherSheet, vouchers_xlsx};
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 
@@ -25,6 +31,8 @@ enum Cell {
 
 struct Formats {
     title: Format,
+    /// A line of text outside the tables (填报单位, 日期).
+    plain: Format,
     header: Format,
     text: Format,
     yuan: Format,
@@ -39,6 +47,7 @@ impl Formats {
                 .set_bold()
                 .set_font_size(16)
                 .set_align(FormatAlign::Center),
+            plain: Format::new().set_align(FormatAlign::VerticalCenter),
             header: bordered
                 .clone()
                 .set_bold()
@@ -50,6 +59,9 @@ impl Formats {
         }
     }
 }
+
+/// Page x of y, at the foot of every printed page.
+const FOOTER: &str = "&C第 &P 页，共 &N 页";
 
 /// Writes a titled table at `row` and returns the next free row.
 fn table(
@@ -95,9 +107,37 @@ fn prepare(sheet: &mut Worksheet, name: &str, widths: &[f64]) -> Result<(), Xlsx
     sheet.set_name(name)?;
     sheet.set_paper_size(9); // A4
     sheet.set_landscape();
+    sheet.set_margins(0.4, 0.4, 0.6, 0.7, 0.3, 0.3);
     sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_print_center_horizontally(true);
     for (col, width) in widths.iter().enumerate() {
         sheet.set_column_width(col as u16, *width)?;
+    }
+    Ok(())
+}
+
+/// Rows `first..=last` (a table's caption and heading) printed again at
+/// the top of every page, and the page footer.
+fn repeat_on_every_page(sheet: &mut Worksheet, first: u32, last: u32) -> Result<(), XlsxError> {
+    sheet.set_repeat_rows(first, last)?;
+    sheet.set_footer(FOOTER);
+    Ok(())
+}
+
+/// A table alone on its sheet — caption, heading repeated on every page,
+/// rows — with signature lines below it.
+fn detail_sheet(
+    sheet: &mut Worksheet,
+    formats: &Formats,
+    caption: &str,
+    headers: &[&str],
+    rows: &[Vec<Cell>],
+    signatures: &[(u16, &str)],
+) -> Result<(), XlsxError> {
+    let row = table(sheet, formats, 0, caption, headers, rows)?;
+    repeat_on_every_page(sheet, 0, 1)?;
+    for (col, text) in signatures {
+        sheet.write_string(row, *col, *text)?;
     }
     Ok(())
 }
@@ -112,14 +152,21 @@ fn date(d: &Option<relief_proto::common::v1::Date>) -> String {
         .unwrap_or_default()
 }
 
-/// An instant as the sheets print it: RFC 3339 in UTC (empty when unset).
-fn utc_text(stamp: Option<&prost_types::Timestamp>) -> String {
+/// An instant as the sheets print it: Beijing time to the minute (empty
+/// when unset).
+fn beijing_text(stamp: Option<&prost_types::Timestamp>) -> String {
     relief_runtime::time::from_timestamp(stamp)
-        .and_then(|at| {
-            at.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .map(relief_runtime::forms::beijing_minute)
         .unwrap_or_default()
+}
+
+/// 发放方式 in words.
+fn method(value: i32) -> &'static str {
+    match relief_proto::funds::v1::DisbursementMethod::try_from(value) {
+        Ok(relief_proto::funds::v1::DisbursementMethod::Cash) => "现金",
+        Ok(relief_proto::funds::v1::DisbursementMethod::BankTransfer) => "银行转账",
+        _ => "未知",
+    }
 }
 
 fn unit(org: &Option<relief_proto::common::v1::OrgRef>) -> String {

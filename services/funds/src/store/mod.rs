@@ -12,6 +12,7 @@ mod budget;
 mod disbursements;
 mod inspection;
 mod overdue;
+mod receipt_forms;
 mod standards;
 
 pub use accounts::{AccountRow, AccountSpec, NewPosting, PostingRow, Reversible, Reversing};
@@ -20,6 +21,7 @@ pub use budget::{BudgetFigures, BudgetPosting, TypeSpending, YearAccounts};
 pub use disbursements::{DisbursementRow, Disbursing, ReceiptRow, Receipting};
 pub use inspection::{ReportRow, VoucherRow};
 pub use overdue::OverdueReceipt;
+pub use receipt_forms::ReceiptFormRow;
 pub use standards::{StandardRow, StandardWrite};
 
 use relief_proto::common::v1::OrgRef;

@@ -128,13 +128,22 @@ pub struct VoucherExport {
 }
 
 impl VoucherExport {
-    /// The file's name.
-    pub fn file_name(&self) -> String {
-        if self.year == 0 {
-            "入帐凭证清单.xlsx".to_owned()
-        } else {
-            format!("{}年度入帐凭证清单.xlsx", self.year)
-        }
+    /// The file's name: the year, whose vouchers (`scope`, the
+    /// organisation exported) and the period, if one is asked.
+    pub fn file_name(&self, scope: &str) -> String {
+        let year = match self.year {
+            0 => String::new(),
+            year => format!("{year}年度"),
+        };
+        let period = match (self.from, self.to) {
+            (None, None) => String::new(),
+            (from, to) => format!(
+                "，{}至{}",
+                from.map(|d| d.to_string()).unwrap_or_default(),
+                to.map(|d| d.to_string()).unwrap_or_default()
+            ),
+        };
+        format!("{year}入帐凭证清单（{scope}{period}）.xlsx")
     }
 }
 
@@ -160,5 +169,41 @@ impl TryFrom<pb::ExportVouchersRequest> for VoucherExport {
             from,
             to,
         })
+    }
+}
+
+/// 领取签收单 — the forms members sign: one payment's, or a batch.
+#[derive(Debug, Clone)]
+pub enum ReceiptFormsExport {
+    /// One payment's form.
+    Payment(Uuid),
+    /// The payments of a year, in a subtree (none: everywhere the caller
+    /// pays), still awaiting their signed receipt.
+    Batch { year: i32, org_id: Option<i64> },
+}
+
+impl TryFrom<pb::ExportReceiptFormsRequest> for ReceiptFormsExport {
+    type Error = FieldViolations;
+
+    fn try_from(request: pb::ExportReceiptFormsRequest) -> Result<Self, FieldViolations> {
+        let mut v = FieldViolations::new();
+        if request.disbursement_id.is_empty() {
+            check_year(request.year, "year", &mut v);
+            let org_id = org_filter(request.org_id, &mut v);
+            return v.then(|| ReceiptFormsExport::Batch {
+                year: request.year,
+                org_id,
+            });
+        }
+        let disbursement_id = ids::uuid(&request.disbursement_id, "disbursement_id", &mut v);
+        for (set, field) in [(request.org_id != 0, "org_id"), (request.year != 0, "year")] {
+            if set {
+                v.add(
+                    field,
+                    "a batch's field: leave it unset with disbursement_id (one payment's form)",
+                );
+            }
+        }
+        v.then(|| ReceiptFormsExport::Payment(disbursement_id.unwrap_or_default()))
     }
 }

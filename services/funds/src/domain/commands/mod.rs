@@ -12,7 +12,7 @@ mod payments;
 pub use accounts::{AccountListing, GetAccount, PostingListing, Reversal};
 pub use allocations::{AllocationListing, AllocationOrder, GetAllocation};
 pub use budget::{BudgetChange, BudgetYear, StandardChange, StandardListing, TopUp};
-pub use inspection::{GetReport, InspectionRun, ReportListing, VoucherExport};
+pub use inspection::{GetReport, InspectionRun, ReceiptFormsExport, ReportListing, VoucherExport};
 pub use payments::{DisbursementListing, GetDisbursement, NewPayment, NewReceipt};
 
 use relief_proto::common::v1 as common;
