@@ -5,8 +5,8 @@ use super::*;
 
 /// A year in the superior organisation 4 (branches 12 and 13) with one of
 /// each anomaly planted among settled cases, and an unpaid case elsewhere.
-struct PlantedYear {
-    funds: Funds,
+pub(super) struct PlantedYear {
+    pub(super) funds: Funds,
     /// Allocated, never paid.
     unpaid: pb::Allocation,
     /// The payment of a case paid without a receipt.
@@ -14,9 +14,9 @@ struct PlantedYear {
     /// Above the year's standard (a special case), settled.
     above: pb::Allocation,
     /// Two reliefs for one member in the year (the second a special case), settled.
-    repeat: [pb::Allocation; 2],
+    pub(super) repeat: [pb::Allocation; 2],
     /// The reversal of a mistaken allocation.
-    reversal: pb::Posting,
+    pub(super) reversal: pb::Posting,
 }
 
 /// Paid by the superior organisation's staff, the receipt recorded by
@@ -37,7 +37,7 @@ async fn settle(funds: &Funds, allocation: &pb::Allocation) {
     receipt(&mut clerk, allocation, &paid).await;
 }
 
-async fn planted_year() -> PlantedYear {
+pub(super) async fn planted_year() -> PlantedYear {
     let funds = funded_year(10_000_000).await;
     let mut finance = funds.finance().await;
     let mut department = funds.department().await;
@@ -156,7 +156,7 @@ async fn planted_year() -> PlantedYear {
 impl PlantedYear {
     /// The superior organisation's auditor inspects its subtree as of 45
     /// days on, with 30 days allowed for paying and for the receipt.
-    async fn inspect(&self) -> pb::InspectionReport {
+    pub(super) async fn inspect(&self) -> pb::InspectionReport {
         let as_of = relief_runtime::time::to_proto(
             relief_runtime::time::today() + time::Duration::days(45),
         );

@@ -7,6 +7,7 @@ mod bad_input;
 mod concurrency;
 mod duties;
 mod errors;
+mod forms;
 mod inspection;
 mod migration;
 mod outbox;
