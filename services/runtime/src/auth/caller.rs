@@ -39,6 +39,9 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
+/// The subject prefix of a service principal's tokens: `service:<name>`.
+pub const SERVICE_SUBJECT_PREFIX: &str = "service:";
+
 /// An authenticated caller, put into each request's extensions by the server.
 #[derive(Clone)]
 pub struct Caller {
@@ -88,6 +91,14 @@ impl Caller {
 
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// The service whose own principal this caller is (`service:<name>`
+    /// tokens), `None` for a user. The token verifier accepts such a subject
+    /// only from the key of the service it names, so no other key (the
+    /// gateway's, another service's) can pass for it.
+    pub fn service_principal(&self) -> Option<&str> {
+        self.user_id.strip_prefix(SERVICE_SUBJECT_PREFIX)
     }
 
     /// Whether the caller may do `permission` on a resource at `path`.

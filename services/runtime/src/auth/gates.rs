@@ -24,6 +24,12 @@ pub enum Gate {
     Session,
     /// A caller holding at least one of these permissions on some subtree.
     AnyOf(&'static [Permission]),
+    /// Only the own principal of the service of this name (tokens with
+    /// `sub = "service:<name>"`, accepted only from that service's key):
+    /// what one service writes into another on its own account, e.g. the
+    /// workflow recording relief a member received. No user, whatever
+    /// their roles, passes.
+    ServicePrincipal(&'static str),
 }
 
 /// The gates of one gRPC service, by method name.
@@ -101,6 +107,11 @@ impl Gates {
             Gate::AnyOf(permissions) if !permissions.iter().any(|p| caller.holds(*p)) => {
                 Err(Status::permission_denied(format!(
                     "{method} needs one of {permissions:?}, granted to this caller nowhere"
+                )))
+            }
+            Gate::ServicePrincipal(service) if caller.service_principal() != Some(service) => {
+                Err(Status::permission_denied(format!(
+                    "{method} is called only by the {service} service's own principal"
                 )))
             }
             _ => Ok(()),
@@ -201,6 +212,43 @@ mod tests {
                 "an ErrorInfo says PASSWORD_CHANGE_REQUIRED"
             );
         }
+    }
+
+    #[test]
+    fn a_service_principal_gate_admits_that_service_alone() {
+        static ONLY: Gates = Gates {
+            service: "relief.test.v1.TestService",
+            methods: &[("RecordRelief", Gate::ServicePrincipal("workflow"))],
+        };
+        let as_subject = |sub: &str| {
+            Authentication::Caller(Caller::from_claims(
+                Claims {
+                    sub: sub.into(),
+                    roles: vec![RoleBinding {
+                        role: Role::Department,
+                        org_path: "/1/".into(),
+                    }],
+                    ..Claims::default()
+                },
+                "token",
+            ))
+        };
+        assert!(
+            ONLY.admit("RecordRelief", Some(&as_subject("service:workflow")))
+                .is_ok()
+        );
+        for refused in ["service:funds", "workflow", "user-1", "service:workflowx"] {
+            let status = ONLY
+                .admit("RecordRelief", Some(&as_subject(refused)))
+                .expect_err(refused);
+            assert_eq!(status.code(), tonic::Code::PermissionDenied, "{refused}");
+        }
+        assert_eq!(
+            ONLY.admit("RecordRelief", None)
+                .expect_err("no token")
+                .code(),
+            tonic::Code::Unauthenticated
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod gates;
 mod roles;
 mod tokens;
 
-pub use caller::{Authentication, Caller, Claims, caller, in_subtree};
+pub use caller::{Authentication, Caller, Claims, SERVICE_SUBJECT_PREFIX, caller, in_subtree};
 pub use gates::{Gate, Gates, gates_for};
 pub use roles::{Permission, Role, RoleBinding};
 pub use tokens::{ServicePrincipal, TokenSigner, TokenVerifier};

@@ -169,6 +169,13 @@ impl TokenVerifier {
         {
             return Err(format!("key {kid} may not grant role {}", binding.role));
         }
+        if let Some(service) = data.claims.sub.strip_prefix(super::SERVICE_SUBJECT_PREFIX)
+            && service != trusted.issuer
+        {
+            return Err(format!(
+                "key {kid} may not sign for the service principal {service}"
+            ));
+        }
         Ok(Caller::from_claims(data.claims, token))
     }
 }
