@@ -9,6 +9,7 @@ mod lifecycle;
 mod masking;
 mod members;
 mod paging;
+mod relief;
 mod text_fields;
 
 use relief_proto::common::v1 as common;
@@ -16,7 +17,9 @@ use relief_proto::common::v1::{Date, Money, OrgRef};
 use relief_proto::ledger::v1 as pb;
 use relief_proto::ledger::v1::ledger_service_client::LedgerServiceClient;
 use relief_runtime::auth::Role;
-use relief_tests::{Bearer, Spawned, channel, spawn_ledger, token};
+use relief_runtime::auth::{RoleBinding, TokenSigner};
+use relief_runtime::config::TrustedKey;
+use relief_tests::{AUDIENCE, Bearer, ROOT, Spawned, channel, spawn_ledger_with, token};
 use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -33,9 +36,45 @@ pub struct World {
     pub branch_direct: pb::Org,
 }
 
+const DEV_WORKFLOW_PUBLIC_KEY: &str = include_str!("../../../deploy/dev-keys/workflow.pub.pem");
+const DEV_WORKFLOW_PRIVATE_KEY: &str = include_str!("../../../deploy/dev-keys/workflow.key.pem");
+
+/// A token of a service's own principal (`service:<name>`, the department on
+/// the whole tree, as deployments configure it) signed with its dev key.
+pub fn service_token(name: &str, private_key_pem: &str) -> String {
+    TokenSigner::from_pem(name, name, AUDIENCE, private_key_pem)
+        .expect("a development key")
+        .sign(
+            &format!("service:{name}"),
+            name,
+            None,
+            vec![RoleBinding {
+                role: Role::Department,
+                org_path: ROOT.to_owned(),
+            }],
+            std::time::Duration::from_secs(600),
+        )
+        .expect("signing a service token")
+}
+
 impl World {
     pub async fn new() -> World {
-        let ledger = spawn_ledger().await;
+        // Besides users' tokens, the ledger trusts the workflow's and the
+        // funds' own principals as every deployment does (department only).
+        let ledger = spawn_ledger_with(|settings| {
+            for (name, key) in [
+                ("workflow", DEV_WORKFLOW_PUBLIC_KEY),
+                ("funds", relief_tests::DEV_FUNDS_PUBLIC_KEY),
+            ] {
+                settings.runtime.auth.trusted_keys.push(TrustedKey {
+                    kid: name.into(),
+                    issuer: name.into(),
+                    public_key_pem: key.into(),
+                    allowed_roles: vec!["department".into()],
+                });
+            }
+        })
+        .await;
         let mut dept = client(&ledger, &token(Role::Department, "/1/")).await;
         let superior = create_org(&mut dept, 1, pb::OrgKind::Superior, "市财政局机关党委").await;
         let branch_a = create_org(
@@ -69,6 +108,29 @@ impl World {
 
     pub async fn department(&self) -> Client {
         client(&self.ledger, &token(Role::Department, "/1/")).await
+    }
+
+    /// A user with `role` on the whole tree.
+    pub async fn department_as(&self, role: Role) -> Client {
+        client(&self.ledger, &token(role, ROOT)).await
+    }
+
+    /// The workflow service's own principal.
+    pub async fn workflow(&self) -> Client {
+        client(
+            &self.ledger,
+            &service_token("workflow", DEV_WORKFLOW_PRIVATE_KEY),
+        )
+        .await
+    }
+
+    /// The funds service's own principal.
+    pub async fn funds(&self) -> Client {
+        client(
+            &self.ledger,
+            &service_token("funds", relief_tests::DEV_FUNDS_PRIVATE_KEY),
+        )
+        .await
     }
 
     pub async fn auditor(&self) -> Client {

@@ -216,6 +216,26 @@ pub fn rows() -> Vec<Row> {
                 })
             },
         ),
+        // Issue 9: relief received is written by the workflow's own
+        // principal alone; every user is refused, whatever their roles.
+        Row::new(
+            LEDGER,
+            "RecordReliefReceived",
+            Need::ServicePrincipal("workflow"),
+            Scope::Anywhere,
+            |f, t| {
+                msg(pb::RecordReliefReceivedRequest {
+                    request_id: rid(),
+                    record_id: f.at(t).record.record_id.clone(),
+                    year: f.year,
+                    relief_type: common::ReliefType::SpringFestivalVisit as i32,
+                    amount: Some(common::Money { fen: 50_000 }),
+                    voucher_number: "矩阵-001".into(),
+                    disbursement_id: rid(),
+                    received_on: today(),
+                })
+            },
+        ),
         Row::new(LEDGER, "ListHistory", AnyOf(&[RecordRead]), In, |f, t| {
             msg(pb::ListHistoryRequest {
                 resource: format!("records/{}", f.at(t).record.record_id),

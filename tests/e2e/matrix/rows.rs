@@ -28,6 +28,11 @@ pub enum Need {
     /// (issue 8 item 6: no grant confers, and no takeover of an account
     /// yields, a permission the administrator lacks).
     Confers(Role),
+    /// Only the own principal of the service of this name (one service
+    /// writing into another on its own account): no user role, wherever bound.
+    /// (The name says which service, for the reader of the row: every caller
+    /// of the matrix is a user, so none is it.)
+    ServicePrincipal(#[allow(dead_code)] &'static str),
 }
 
 impl Need {
@@ -35,6 +40,7 @@ impl Need {
     pub fn held_by(self, role: Role) -> bool {
         match self {
             Need::Open | Need::SignedIn => true,
+            Need::ServicePrincipal(_) => false,
             Need::AnyOf(permissions) => permissions.iter().any(|p| role.grants(*p)),
             Need::AllOf(permissions) => permissions.iter().all(|p| role.grants(*p)),
             Need::Confers(conferred) => {

@@ -10,7 +10,9 @@ use relief_runtime::time::{timestamp, to_proto};
 use crate::domain::member::{FamilyPublic, SealedFacts, money};
 use crate::domain::org::directly_under_committee;
 use crate::domain::record::household_income;
-use crate::store::{HistoryRow, MemberRow, OrgRow, RecordRow, SensitiveReadRow, VerificationRow};
+use crate::store::{
+    HistoryRow, MemberRow, OrgRow, RecordRow, ReliefRow, SensitiveReadRow, VerificationRow,
+};
 
 /// A proto date for an optional stored date.
 fn date_proto(date: Option<time::Date>) -> Option<common::Date> {
@@ -231,4 +233,33 @@ pub fn sensitive_read(row: SensitiveReadRow) -> pb::SensitiveRead {
         resource: row.resource,
         reason: row.reason,
     }
+}
+
+/// One relief received, as the API shows it.
+pub fn relief_received(row: &ReliefRow) -> pb::ReliefReceived {
+    pb::ReliefReceived {
+        entry_id: row.entry_id.to_string(),
+        record_id: row.record_id.to_string(),
+        year: row.year,
+        relief_type: row.relief_type.to_proto() as i32,
+        amount: Some(money(row.amount_fen)),
+        voucher_number: row.voucher_number.clone(),
+        disbursement_id: row.disbursement_id.clone(),
+        received_on: Some(to_proto(row.received_on)),
+        recorded_by: actor(&row.recorded_by_id, &row.recorded_by_name),
+        record_time: Some(timestamp(row.recorded_at)),
+    }
+}
+
+/// What the history and audit trail keep of a relief received.
+pub fn relief_audit_view(row: &ReliefRow) -> serde_json::Value {
+    serde_json::json!({
+        "entry_id": row.entry_id.to_string(),
+        "year": row.year,
+        "relief_type": row.relief_type.chinese(),
+        "amount_fen": row.amount_fen,
+        "voucher_number": row.voucher_number,
+        "disbursement_id": row.disbursement_id,
+        "received_on": row.received_on.to_string(),
+    })
 }

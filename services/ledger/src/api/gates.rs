@@ -2,7 +2,7 @@
 //! the permission its handler checks on the resource's subtree, asked first
 //! of the caller's roles wherever bound.
 
-use relief_runtime::auth::Gate::AnyOf;
+use relief_runtime::auth::Gate::{AnyOf, ServicePrincipal};
 use relief_runtime::auth::Gates;
 use relief_runtime::auth::Permission::*;
 
@@ -25,6 +25,12 @@ pub static GATES: Gates = Gates {
         ("RemoveRecord", AnyOf(&[RecordWrite])),
         ("RecogniseRecord", AnyOf(&[RecordRecognise])),
         ("RecordVerification", AnyOf(&[Verify])),
+        // The workflow writes the relief a member received when the signed
+        // receipt comes in; no user, whatever their roles.
+        (
+            "RecordReliefReceived",
+            ServicePrincipal(super::records::RELIEF_RECORDER),
+        ),
         ("ListHistory", AnyOf(&[RecordRead])),
         ("GetStatistics", AnyOf(&[RecordRead])),
         ("ImportMembers", AnyOf(&[MemberWrite])),

@@ -33,6 +33,7 @@ use crate::commands::records::{
     NewRecord, Recognition, RecordAdjustment, RecordListing, RecordRead, RecordRemoval,
     Verification,
 };
+use crate::commands::relief::ReliefEntry;
 use crate::commands::reports::{HistoryQuery, SensitiveReadsQuery, StatisticsQuery};
 use crate::pii::Pii;
 use crate::store::{Change, Store};
@@ -274,6 +275,19 @@ impl LedgerService for LedgerApi {
                 "RecordVerification",
                 request,
                 |caller, command: Verification, work| self.verify(caller, command, work),
+            )
+            .await
+    }
+
+    async fn record_relief_received(
+        &self,
+        request: Request<pb::RecordReliefReceivedRequest>,
+    ) -> Result<Response<pb::ReliefReceived>, Status> {
+        self.rpc
+            .write(
+                "RecordReliefReceived",
+                request,
+                |caller, entry: ReliefEntry, work| self.record_relief(caller, entry, work),
             )
             .await
     }

@@ -5,6 +5,7 @@
 pub mod members;
 pub mod orgs;
 pub mod records;
+pub mod relief;
 pub mod reports;
 
 use relief_runtime::error::FieldViolations;

@@ -7,4 +7,5 @@ pub mod id_number;
 pub mod member;
 pub mod org;
 pub mod record;
+pub mod relief;
 pub mod verification;

@@ -6,10 +6,12 @@
 mod members;
 mod orgs;
 mod records;
+mod relief;
 
 pub use members::{MemberRow, NewMemberRow};
 pub use orgs::OrgRow;
 pub use records::{NewRecordRow, RecordFilter, RecordRow, StatisticsRow, VerificationRow};
+pub use relief::ReliefRow;
 
 use relief_proto::common::v1::Actor;
 use relief_runtime::config::CommitteeSettings;
@@ -24,11 +26,13 @@ pub const DUPLICATE_PERSON: &str = "DUPLICATE_PERSON";
 pub const ALREADY_ON_REGISTER: &str = "ALREADY_ON_REGISTER";
 /// A second verification of one record in one year.
 pub const ALREADY_VERIFIED: &str = "ALREADY_VERIFIED";
+/// A second entry of relief received for one disbursement.
+pub const RELIEF_ALREADY_RECORDED: &str = "RELIEF_ALREADY_RECORDED";
 
 /// The constraints whose breach is a rule of the register refusing the
 /// request (a concurrent request may win the race the handler's own checks
 /// cannot see), given to the RPC pipeline.
-pub static REFUSALS: [ConstraintRefusal; 2] = [
+pub static REFUSALS: [ConstraintRefusal; 3] = [
     ConstraintRefusal {
         constraint: "members_id_number_hash_key",
         code: Code::AlreadyExists,
@@ -40,6 +44,12 @@ pub static REFUSALS: [ConstraintRefusal; 2] = [
         code: Code::AlreadyExists,
         reason: ALREADY_ON_REGISTER,
         message: "member_id: the member already has an active record; adjust it instead",
+    },
+    ConstraintRefusal {
+        constraint: "relief_received_one_per_disbursement",
+        code: Code::AlreadyExists,
+        reason: RELIEF_ALREADY_RECORDED,
+        message: "disbursement_id: the relief of this disbursement is already recorded",
     },
 ];
 

@@ -5,6 +5,9 @@
 
 mod changes;
 mod reads;
+mod relief;
+
+pub use relief::RELIEF_RECORDER;
 mod verification;
 
 use relief_proto::ledger::v1 as pb;
