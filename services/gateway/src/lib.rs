@@ -251,13 +251,10 @@ impl Application {
             },
             grpc_router.clone(),
         );
-        let grpc_router = grpc_router
-            .layer(axum::middleware::from_fn_with_state(
-                limiter,
-                edge::limits::rate_limit,
-            ))
-            .layer(axum::middleware::from_fn(edge::limits::access_log))
-            .layer(axum::middleware::from_fn(edge::limits::request_id));
+        let grpc_router = grpc_router.layer(axum::middleware::from_fn_with_state(
+            limiter,
+            edge::limits::grpc_edge,
+        ));
 
         let http_listener =
             TcpListener::bind((gateway.http_host.as_str(), gateway.http_port)).await?;
