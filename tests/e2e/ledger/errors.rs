@@ -95,3 +95,40 @@ async fn a_request_id_retried_by_another_caller_is_refused_and_acts_nothing() {
     assert_eq!(replay, first);
     assert_eq!(all_members(&world).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_request_replayed_by_a_caller_of_another_subtree_never_answers_the_first_callers_member()
+{
+    let world = World::new().await;
+    let request = pb::CreateMemberRequest {
+        request_id: "department-request-id".into(),
+        member: Some(member(
+            &world.branch_b,
+            "李秀英",
+            &id_number("19620304", 903),
+        )),
+    };
+    let first = world
+        .department()
+        .await
+        .create_member(request.clone())
+        .await
+        .expect("the department registers a member in branch B")
+        .into_inner();
+
+    // Branch A's clerk sends the very same request: no replay of B's member.
+    let mut staff_a = world.as_role(Role::BranchStaff, &world.branch_a).await;
+    let status = staff_a
+        .create_member(request)
+        .await
+        .expect_err("branch A may not see branch B's member through a replay");
+    assert!(
+        matches!(status.code(), Code::AlreadyExists | Code::PermissionDenied),
+        "{status:?}"
+    );
+    assert!(
+        !status.message().contains(&first.member_id) && !status.message().contains("李秀英"),
+        "the refusal names nothing of the first answer: {status:?}"
+    );
+    assert_eq!(all_members(&world).await.len(), 1);
+}
