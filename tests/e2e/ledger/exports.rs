@@ -2,53 +2,13 @@
 //! unmasked only when asked for with a reason by a role that may, and then
 //! every member shown is logged as read.
 
-use std::io::Cursor;
-
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
 use tonic::Code;
 
+use super::xlsx::{column, data_rows, download, numbered, sheet};
 use super::{Client, World, create_member, id_number, record_request};
-
-async fn download(
-    stream: tonic::Streaming<relief_proto::common::v1::FileChunk>,
-) -> (String, Vec<u8>) {
-    let mut stream = stream;
-    let mut name = String::new();
-    let mut bytes = Vec::new();
-    while let Some(chunk) = stream.message().await.expect("chunk") {
-        if name.is_empty() {
-            name = chunk.file_name.clone();
-            assert_eq!(
-                chunk.content_type,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            );
-        }
-        bytes.extend(chunk.data);
-    }
-    (name, bytes)
-}
-
-fn sheet(bytes: Vec<u8>) -> Vec<Vec<String>> {
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("a real .xlsx");
-    let name = workbook.sheet_names()[0].clone();
-    let range = workbook.worksheet_range(&name).expect("first sheet");
-    range
-        .rows()
-        .map(|cells| {
-            cells
-                .iter()
-                .map(|cell| match cell {
-                    Data::Empty => String::new(),
-                    Data::Float(value) => format!("{value:.2}"),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect()
-}
 
 /// The register of `org_id` as the caller gets it by default: masked.
 async fn register_rows(client: &mut Client, org_id: i64) -> (String, Vec<Vec<String>>) {
@@ -121,25 +81,6 @@ async fn three_members_on_the_register() -> Register {
     Register { world, dept, id_a }
 }
 
-/// The column under `heading` in the headings row of a register.
-fn column(rows: &[Vec<String>], heading: &str) -> usize {
-    rows[2].iter().position(|h| h == heading).expect("heading")
-}
-
-/// The data rows of a register (those with a name).
-fn data_rows(rows: &[Vec<String>]) -> Vec<&Vec<String>> {
-    let name = column(rows, "姓名");
-    rows[3..].iter().filter(|r| !r[name].is_empty()).collect()
-}
-
-/// Rows numbered as entries in a yearly form.
-fn numbered(rows: &[Vec<String>]) -> usize {
-    rows.iter()
-        .skip(3)
-        .filter(|r| r[0].parse::<u32>().is_ok())
-        .count()
-}
-
 #[tokio::test]
 async fn the_register_is_a_named_workbook_with_its_title_headings_and_seal_line() {
     let mut register = three_members_on_the_register().await;
@@ -208,7 +149,7 @@ async fn a_superior_organisation_exports_its_subtree_masked() {
         masked,
         &format!("{}**********{}", &register.id_a[..6], &register.id_a[16..])
     );
-    assert_eq!(rows[3][col("出生年月")], "1958", "the year only");
+    assert_eq!(rows[3][col("出生日期")], "1958", "the year only");
     assert_eq!(rows[3][col("家庭年收入（元）")], "（已隐藏）");
 }
 
@@ -225,14 +166,14 @@ async fn a_branchs_register_is_masked_unless_asked_unmasked() {
     assert_eq!(data.len(), 1);
     let line = data[0].join("|");
     assert!(!line.contains(&register.id_a), "the full number: {line}");
-    assert!(!line.contains("1958.03"), "the birth month: {line}");
+    assert!(!line.contains("1958-03"), "the birth month: {line}");
     assert!(!line.contains("13903911234"), "the full phone: {line}");
     assert_eq!(
         data[0][col("公民身份号码")],
         "410802**********".to_owned() + &register.id_a[16..]
     );
     assert_eq!(data[0][col("家庭年收入（元）")], "（已隐藏）");
-    assert_eq!(data[0][col("健康状况")], "");
+    assert_eq!(data[0][col("健康状况")], "（已隐藏）");
     let reads = sensitive_reads(&register.world, "").await;
     assert!(reads.is_empty(), "a masked export reads nothing: {reads:?}");
 }
@@ -248,7 +189,7 @@ async fn a_branchs_register_asked_unmasked_for_a_reason_is_unmasked() {
     let col = |heading: &str| column(&rows, heading);
     let data = data_rows(&rows);
     assert_eq!(data[0][col("公民身份号码")], register.id_a);
-    assert_eq!(data[0][col("出生年月")], "1958.03");
+    assert_eq!(data[0][col("出生日期")], "1958-03-12");
     assert_eq!(data[0][col("健康状况")], "尿毒症");
 }
 
@@ -405,7 +346,10 @@ async fn the_yearly_form_lists_the_years_new_members() {
         .expect("yearly form")
         .into_inner();
     let (name, bytes) = download(stream).await;
-    assert_eq!(name, "2025年度市直机关新增困难党员备案统计表.xlsx");
+    assert_eq!(
+        name,
+        "2025年度市直机关新增困难党员备案统计表（市直机关工委）.xlsx"
+    );
     let rows = sheet(bytes);
     assert_eq!(rows[0][0], "2025年度市直机关新增困难党员备案统计表");
     assert_eq!(numbered(&rows), 3);

@@ -11,6 +11,7 @@ mod members;
 mod paging;
 mod relief;
 mod text_fields;
+mod xlsx;
 
 use relief_proto::common::v1 as common;
 use relief_proto::common::v1::{Date, Money, OrgRef};

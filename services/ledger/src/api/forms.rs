@@ -2,23 +2,24 @@
 //! (管理台账) and the year's new-members form, streamed in chunks. Masked
 //! unless asked for unmasked with a reason by a caller who may read every
 //! row's sensitive data; then each member and record shown is logged as read.
-
-use std::collections::HashMap;
+//! 填报单位 is the caller's own organisation; rows come grouped by unit, then
+//! branch, in the tree's order (numeric ids, not path text). The lines
+//! themselves are built in [`super::form_lines`].
 
 use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::{Caller, Permission};
 use relief_runtime::error::{Error, FieldViolations, Result};
-use relief_runtime::time::today;
+use time::OffsetDateTime;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use super::form_lines::{Reveal, tree_order};
 use super::{FileStream, LedgerApi};
 use crate::commands::reports::{NewMembersExport, RegisterExport};
-use crate::domain::member::SealedFacts;
-use crate::domain::record::{RecordStatus, household_income};
-use crate::export::{FormLine, XLSX_CONTENT_TYPE};
-use crate::store::{MemberRow, RecordFilter, RecordRow};
+use crate::domain::record::RecordStatus;
+use crate::export::{FormHeader, XLSX_CONTENT_TYPE};
+use crate::store::{RecordFilter, RecordRow};
 
 /// Bytes per streamed file chunk.
 const CHUNK_BYTES: usize = 64 * 1024;
@@ -46,6 +47,14 @@ fn file_stream(file_name: String, bytes: Vec<u8>) -> FileStream {
         })
         .collect();
     Box::pin(futures::stream::iter(chunks))
+}
+
+/// The last id of a materialised path (`/1/4/12/` → 12).
+pub(super) fn path_ids(path: &str) -> Vec<i64> {
+    path.split('/')
+        .filter(|part| !part.is_empty())
+        .filter_map(|part| part.parse().ok())
+        .collect()
 }
 
 impl LedgerApi {
@@ -79,21 +88,21 @@ impl LedgerApi {
             status: (!query.include_removed).then_some(RecordStatus::Active),
             ..RecordFilter::default()
         };
-        let rows = self.store.list_records(&filter, None, 0).await?;
-        let org_id = query.org_id.unwrap_or(0);
-        let what = format!("export:register:{org_id}");
-        let reveal = query
-            .reveal
-            .as_deref()
-            .map(|reason| (what.as_str(), reason));
+        let mut rows = self.store.list_records(&filter, None, 0).await?;
+        rows.sort_by(tree_order);
+        let what = format!("export:register:{}", query.org_id.unwrap_or(0));
+        let reveal = query.reveal.as_deref().map(|reason| Reveal {
+            what: &what,
+            reason,
+        });
         let lines = self
-            .form_lines(&caller, &filter.roots, &rows, reveal)
+            .form_lines(&caller, &filter.roots, &rows, reveal, None)
             .await?;
-        let org_name = self.form_org_name(query.org_id).await?;
-        let bytes = crate::export::management_register(&org_name, today(), &lines)
+        let header = self.form_header(&caller, query.org_id).await?;
+        let bytes = crate::export::management_register(&header, &lines)
             .map_err(|err| Error::internal("writing the register", err))?;
         Ok(file_stream(
-            format!("市直机关困难党员管理台账（{org_name}）.xlsx"),
+            format!("市直机关困难党员管理台账（{}）.xlsx", header.named()),
             bytes,
         ))
     }
@@ -109,6 +118,10 @@ impl LedgerApi {
             .map_err(|err| self.rpc.status(err))
     }
 
+    /// One row per person newly on the register in the year: of a member's
+    /// records begun that year, the latest; a person whose latest is removed
+    /// again is no longer filed (the form files members in hardship for the
+    /// department to recognise — 认定 marks whether it has).
     async fn new_members_file(
         &self,
         caller: Caller,
@@ -121,143 +134,76 @@ impl LedgerApi {
             year: Some(query.year),
             ..RecordFilter::default()
         };
-        let rows: Vec<RecordRow> = self
+        let mut begun: Vec<RecordRow> = self
             .store
             .list_records(&filter, None, 0)
             .await?
             .into_iter()
             .filter(|row| row.since.year() == query.year)
             .collect();
+        // Latest first per member, then keep each member's first.
+        begun.sort_by(|a, b| {
+            (a.member_id, b.since, b.created_at).cmp(&(b.member_id, a.since, a.created_at))
+        });
+        let mut seen: Vec<Uuid> = Vec::new();
+        let mut people: Vec<RecordRow> = begun
+            .into_iter()
+            .filter(|row| {
+                let first = !seen.contains(&row.member_id);
+                seen.push(row.member_id);
+                first
+            })
+            .filter(|row| row.status == RecordStatus::Active)
+            .collect();
+        people.sort_by(tree_order);
         let what = format!(
             "export:new-members:{}:{}",
             query.year,
             query.org_id.unwrap_or(0)
         );
-        let reveal = query
-            .reveal
-            .as_deref()
-            .map(|reason| (what.as_str(), reason));
+        let reveal = query.reveal.as_deref().map(|reason| Reveal {
+            what: &what,
+            reason,
+        });
         let lines = self
-            .form_lines(&caller, &filter.roots, &rows, reveal)
+            .form_lines(&caller, &filter.roots, &people, reveal, Some(query.year))
             .await?;
-        let org_name = self.form_org_name(query.org_id).await?;
-        let bytes = crate::export::new_members_form(query.year, &org_name, &lines)
+        let header = self.form_header(&caller, query.org_id).await?;
+        let bytes = crate::export::new_members_form(query.year, &header, &lines)
             .map_err(|err| Error::internal("writing the form", err))?;
         Ok(file_stream(
-            format!("{}年度市直机关新增困难党员备案统计表.xlsx", query.year),
+            format!(
+                "{}年度市直机关新增困难党员备案统计表（{}）.xlsx",
+                query.year,
+                header.named()
+            ),
             bytes,
         ))
     }
 
-    /// The name a form is issued under: the chosen node, or the committee.
-    async fn form_org_name(&self, org_id: Option<i64>) -> Result<String> {
-        let id = org_id.unwrap_or(self.rpc.committee().org_id);
-        Ok(self
-            .store
-            .org(id)
-            .await?
-            .map(|org| org.name)
-            .unwrap_or_default())
-    }
-
-    /// The lines of a form for `rows` of the subtrees `roots`: masked, or,
-    /// when `reveal` names the export and the caller's reason, unmasked —
-    /// refused unless the caller may read sensitive data in every root and
-    /// row — and then each member and record shown is logged as read.
-    async fn form_lines(
-        &self,
-        caller: &Caller,
-        roots: &[String],
-        rows: &[RecordRow],
-        reveal: Option<(&str, &str)>,
-    ) -> Result<Vec<FormLine>> {
-        let member_ids: Vec<Uuid> = rows.iter().map(|row| row.member_id).collect();
-        let members: HashMap<Uuid, MemberRow> = self
-            .store
-            .members_by_ids(&member_ids)
-            .await?
-            .into_iter()
-            .map(|m| (m.member_id, m))
+    /// 填报单位 — the caller's own organisation (the nodes where they may
+    /// export forms) — and the subtree asked for when it is not that.
+    async fn form_header(&self, caller: &Caller, org_id: Option<i64>) -> Result<FormHeader> {
+        let roots = caller.scopes(Permission::ExportForms)?;
+        let ids: Vec<i64> = roots
+            .iter()
+            .filter_map(|root| path_ids(root).last().copied())
             .collect();
-        if let Some((what, reason)) = reveal {
-            for path in roots.iter().chain(rows.iter().map(|row| &row.org_path)) {
-                caller.authorize(Permission::SensitiveRead, path)?;
-            }
-            let mut read: Vec<String> = Vec::with_capacity(rows.len() * 2);
-            for row in rows {
-                read.push(format!("members/{}", row.member_id));
-                read.push(format!("records/{}", row.record_id));
-            }
-            if !read.is_empty() {
-                self.store
-                    .log_sensitive_reads(
-                        &caller.actor(),
-                        what,
-                        &read,
-                        &format!("{reason} [{what}]"),
-                    )
-                    .await?;
-            }
-        }
-        let reveal = reveal.is_some();
-        // Forms read by organisation, then by date on the register.
-        let mut ordered: Vec<&RecordRow> = rows.iter().collect();
-        ordered.sort_by(|a, b| {
-            (&a.org_path, a.since, &a.member_name).cmp(&(&b.org_path, b.since, &b.member_name))
-        });
-        let mut lines = Vec::with_capacity(rows.len());
-        for row in ordered {
-            let Some(member) = members.get(&row.member_id) else {
-                continue;
-            };
-            let (facts, income) = if reveal {
-                let facts: SealedFacts = self
-                    .pii
-                    .open(&member.member_id.to_string(), &member.sealed)?;
-                (Some(facts), Some(self.open_income(row)?))
-            } else {
-                (None, None)
-            };
-            lines.push(form_line(row, member, facts.as_ref(), income));
-        }
-        Ok(lines)
-    }
-}
-
-/// One line of a form: the row and its member, the sealed facts and the
-/// income only when opened.
-fn form_line(
-    row: &RecordRow,
-    member: &MemberRow,
-    facts: Option<&SealedFacts>,
-    income: Option<i64>,
-) -> FormLine {
-    let derived = income.map(|fen| household_income(fen, row.household_size));
-    FormLine {
-        org_name: row.org_name.clone(),
-        unit_name: member.unit_name.clone(),
-        name: member.name.clone(),
-        sex: member.sex.chinese().to_owned(),
-        birth_date: Some(member.birth_date),
-        birth_year_only: facts.is_none(),
-        id_number: facts.map_or_else(|| member.id_number_masked.clone(), |f| f.id_number.clone()),
-        party_join_date: Some(member.party_join_date),
-        work_unit: member.work_unit.clone(),
-        employment: member.employment_status.chinese().to_owned(),
-        health: facts.map(|f| f.health_status.clone()).unwrap_or_default(),
-        household_size: row.household_size,
-        annual_household_income_fen: income,
-        monthly_per_capita_fen: derived
-            .and_then(|d| d.monthly_per_capita_income)
-            .map(|m| m.fen),
-        category: row.category.chinese().to_owned(),
-        cause: row.cause.clone(),
-        receives_dibao: member.receives_dibao,
-        recognised: row.recognised,
-        active: row.status == RecordStatus::Active,
-        since: Some(row.since),
-        until: row.until,
-        phone: facts.map_or_else(|| member.phone_masked.clone(), |f| f.phone.clone()),
-        remark: row.description.chars().take(60).collect(),
+        let mut own = self.store.orgs_by_ids(&ids).await?;
+        own.sort_by_key(|org| path_ids(&org.path));
+        let filler = own
+            .iter()
+            .map(|org| org.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、");
+        let scope = match org_id {
+            Some(id) if !ids.contains(&id) => self.store.org(id).await?.map(|org| org.name),
+            _ => None,
+        };
+        Ok(FormHeader {
+            filler,
+            scope,
+            generated_at: OffsetDateTime::now_utc(),
+        })
     }
 }

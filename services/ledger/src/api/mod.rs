@@ -7,6 +7,7 @@
 //! its history and audit entry.
 
 mod convert;
+mod form_lines;
 mod forms;
 pub mod gates;
 mod import;
