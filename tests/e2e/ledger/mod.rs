@@ -3,11 +3,13 @@
 mod access;
 mod errors;
 mod exports;
+mod forms;
 mod history;
 mod import_export;
 mod lifecycle;
 mod masking;
 mod members;
+mod new_members_form;
 mod paging;
 mod relief;
 mod text_fields;
