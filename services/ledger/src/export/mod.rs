@@ -396,6 +396,38 @@ fn totals(
 /// The hardship categories as the forms write them, in the measures' order.
 const CATEGORIES: [&str; 5] = ["低保", "重大自然灾害", "重大意外事故", "重大疾病", "其他"];
 
+/// The household's figures of a form's row: 家庭人口 as a number, and the
+/// household's yearly and per-head monthly income in yuan (hidden when masked).
+fn write_household(
+    sheet: &mut Worksheet,
+    formats: &Formats,
+    row: u32,
+    columns: &[Column],
+    line: &FormLine,
+) -> Result<(), XlsxError> {
+    let at = |heading: &str| col(columns, heading);
+    sheet.write_number_with_format(
+        row,
+        at("家庭人口"),
+        f64::from(line.household_size),
+        &formats.number,
+    )?;
+    write_money(
+        sheet,
+        formats,
+        row,
+        at("家庭年收入（元）"),
+        line.annual_household_income_fen,
+    )?;
+    write_money(
+        sheet,
+        formats,
+        row,
+        at("人均月收入（元）"),
+        line.monthly_per_capita_fen,
+    )
+}
+
 /// A money cell: a number in yuan, or hidden text when masked.
 fn write_money(
     sheet: &mut Worksheet,

@@ -8,7 +8,7 @@ use rust_xlsxwriter::{Workbook, XlsxError};
 
 use super::{
     Column, FormHeader, FormLine, Formats, HIDDEN, birth, col, date, family_text, sign_off, totals,
-    write_money,
+    write_household,
 };
 
 /// The first sheet: the short columns.
@@ -113,26 +113,7 @@ pub fn new_members_form(
         for (heading, text) in texts {
             sheet.write_string_with_format(row, at(heading), &text, &formats.cell)?;
         }
-        sheet.write_number_with_format(
-            row,
-            at("家庭人口"),
-            f64::from(line.household_size),
-            &formats.number,
-        )?;
-        write_money(
-            sheet,
-            &formats,
-            row,
-            at("家庭年收入（元）"),
-            line.annual_household_income_fen,
-        )?;
-        write_money(
-            sheet,
-            &formats,
-            row,
-            at("人均月收入（元）"),
-            line.monthly_per_capita_fen,
-        )?;
+        write_household(sheet, &formats, row, &COLUMNS, line)?;
         row += 1;
     }
     let listed: Vec<&FormLine> = people.iter().collect();

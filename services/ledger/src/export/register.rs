@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Workbook, XlsxError};
 
 use super::{
     Column, FormHeader, FormLine, Formats, HIDDEN, birth, col, date, family_text, own_income_text,
-    relief_text, sign_off, status_text, totals, write_money,
+    relief_text, sign_off, status_text, totals, write_household,
 };
 
 const TITLE: &str = "市直机关困难党员管理台账";
@@ -103,26 +103,7 @@ pub fn management_register(header: &FormHeader, lines: &[FormLine]) -> Result<Ve
         for (heading, text) in texts {
             sheet.write_string_with_format(row, at(heading), &text, &formats.cell)?;
         }
-        sheet.write_number_with_format(
-            row,
-            at("家庭人口"),
-            f64::from(line.household_size),
-            &formats.number,
-        )?;
-        write_money(
-            sheet,
-            &formats,
-            row,
-            at("家庭年收入（元）"),
-            line.annual_household_income_fen,
-        )?;
-        write_money(
-            sheet,
-            &formats,
-            row,
-            at("人均月收入（元）"),
-            line.monthly_per_capita_fen,
-        )?;
+        write_household(sheet, &formats, row, &COLUMNS, line)?;
         row += 1;
     }
     let listed: Vec<&FormLine> = lines.iter().collect();
