@@ -290,6 +290,17 @@ impl Formats {
 /// A column of a sheet: heading and width (in Excel's character units).
 type Column = (&'static str, f64);
 
+/// The headings of a sheet's columns, for readers of the forms (and tests).
+const fn headings<const N: usize>(columns: &[Column; N]) -> [&'static str; N] {
+    let mut headings = [""; N];
+    let mut i = 0;
+    while i < N {
+        headings[i] = columns[i].0;
+        i += 1;
+    }
+    headings
+}
+
 /// Left and right page margins, inches.
 const SIDE_MARGIN: f64 = 0.4;
 

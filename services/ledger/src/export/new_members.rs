@@ -7,8 +7,8 @@
 use rust_xlsxwriter::{Workbook, XlsxError};
 
 use super::{
-    Column, FormHeader, FormLine, Formats, HIDDEN, birth, col, date, family_text, sign_off, totals,
-    write_household,
+    Column, FormHeader, FormLine, Formats, HIDDEN, birth, col, date, family_text, headings,
+    sign_off, totals, write_household,
 };
 
 /// The first sheet: the short columns.
@@ -42,25 +42,9 @@ pub(super) const DETAIL_COLUMNS: [Column; 6] = [
     ("备注", 18.0),
 ];
 
-pub const NEW_MEMBERS_HEADINGS: [&str; 17] = {
-    let mut headings = [""; 17];
-    let mut i = 0;
-    while i < 17 {
-        headings[i] = COLUMNS[i].0;
-        i += 1;
-    }
-    headings
-};
+pub const NEW_MEMBERS_HEADINGS: [&str; 17] = headings(&COLUMNS);
 
-pub const NEW_MEMBERS_DETAIL_HEADINGS: [&str; 6] = {
-    let mut headings = [""; 6];
-    let mut i = 0;
-    while i < 6 {
-        headings[i] = DETAIL_COLUMNS[i].0;
-        i += 1;
-    }
-    headings
-};
+pub const NEW_MEMBERS_DETAIL_HEADINGS: [&str; 6] = headings(&DETAIL_COLUMNS);
 
 /// The form of `year` for `people`, one line each, in the order given.
 pub fn new_members_form(

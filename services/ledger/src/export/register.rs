@@ -6,8 +6,8 @@
 use rust_xlsxwriter::{Workbook, XlsxError};
 
 use super::{
-    Column, FormHeader, FormLine, Formats, HIDDEN, birth, col, date, family_text, own_income_text,
-    relief_text, sign_off, status_text, totals, write_household,
+    Column, FormHeader, FormLine, Formats, HIDDEN, birth, col, date, family_text, headings,
+    own_income_text, relief_text, sign_off, status_text, totals, write_household,
 };
 
 const TITLE: &str = "市直机关困难党员管理台账";
@@ -48,26 +48,10 @@ pub(super) const DETAIL_COLUMNS: [Column; 9] = [
 ];
 
 /// The headings of the first sheet.
-pub const REGISTER_HEADINGS: [&str; 18] = {
-    let mut headings = [""; 18];
-    let mut i = 0;
-    while i < 18 {
-        headings[i] = COLUMNS[i].0;
-        i += 1;
-    }
-    headings
-};
+pub const REGISTER_HEADINGS: [&str; 18] = headings(&COLUMNS);
 
 /// The headings of the second sheet.
-pub const REGISTER_DETAIL_HEADINGS: [&str; 9] = {
-    let mut headings = [""; 9];
-    let mut i = 0;
-    while i < 9 {
-        headings[i] = DETAIL_COLUMNS[i].0;
-        i += 1;
-    }
-    headings
-};
+pub const REGISTER_DETAIL_HEADINGS: [&str; 9] = headings(&DETAIL_COLUMNS);
 
 /// The register of `lines`, in the order given.
 pub fn management_register(header: &FormHeader, lines: &[FormLine]) -> Result<Vec<u8>, XlsxError> {
