@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod pagination;
 pub mod rpc;
 pub mod scope;
+pub mod sealing;
 pub mod serve;
 pub mod telemetry;
 pub mod text;
