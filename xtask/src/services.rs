@@ -164,7 +164,9 @@ auth:\n  trusted_keys:\n{trusted}\
 telemetry:\n  log_format: pretty\n\
 gateway:\n  cors_allowed_origins: [\"http://127.0.0.1:3000\", \"http://localhost:3000\"]\n\
 peers:\n{peers}\
-ledger:\n  pii_encryption_key: {}\n  pii_hash_key: {}\n",
+ledger:\n  pii_encryption_key: {}\n  pii_hash_key: {}\n\
+workflow:\n  household_encryption_key: {}\n",
+        random_key(32),
         random_key(32),
         random_key(32),
     ))

@@ -65,3 +65,28 @@ pub fn peer_channel(address: &str) -> anyhow::Result<Channel> {
         .http2_max_header_list_size(PEER_MAX_HEADER_LIST_BYTES)
         .connect_lazy())
 }
+
+/// A peer as this service's own principal calls it: the lazily connected
+/// channel with identity, deadline and trace context added to every call.
+pub type ServiceChannel = tonic::codegen::InterceptedService<Channel, PeerInterceptor>;
+
+/// The channel to the peer `name` (`peers.<name>`) as this service's own
+/// principal; `None` when the peer or the principal (the service's signing
+/// key) is not configured — the caller decides whether that refuses work or
+/// leaves it waiting, and says so.
+pub fn service_channel(
+    peers: &crate::config::PeerSettings,
+    name: &str,
+    principal: Option<&Arc<ServicePrincipal>>,
+) -> anyhow::Result<Option<ServiceChannel>> {
+    let (Some(address), Some(principal)) = (peers.address(name), principal) else {
+        return Ok(None);
+    };
+    Ok(Some(tonic::codegen::InterceptedService::new(
+        peer_channel(address)?,
+        PeerInterceptor::new(
+            CallAs::Service(principal.clone()),
+            Duration::from_millis(peers.timeout_ms),
+        ),
+    )))
+}

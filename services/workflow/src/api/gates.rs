@@ -1,0 +1,118 @@
+//! Who may call each workflow RPC at all (see [`relief_runtime::auth::Gates`]):
+//! the permissions its handler checks on the application's subtree, asked
+//! first of the caller's roles wherever bound.
+
+use relief_runtime::auth::Gate::{AnyOf, ServicePrincipal, SignedIn};
+use relief_runtime::auth::Gates;
+use relief_runtime::auth::Permission::*;
+
+/// The funds service reports allocations, payments and receipts.
+pub const FUNDS: &str = "funds";
+
+pub static APPLICATIONS: Gates = Gates {
+    service: "relief.workflow.v1.ApplicationService",
+    methods: &[
+        (
+            "CreateApplication",
+            AnyOf(&[ApplicationSubmit, ApplicationSubmitOwn]),
+        ),
+        (
+            "GetApplication",
+            AnyOf(&[ApplicationRead, ApplicationReadOwn]),
+        ),
+        (
+            "ListApplications",
+            AnyOf(&[ApplicationRead, ApplicationReadOwn]),
+        ),
+        (
+            "UpdateApplication",
+            AnyOf(&[ApplicationSubmit, ApplicationSubmitOwn]),
+        ),
+        (
+            "SubmitApplication",
+            AnyOf(&[ApplicationSubmit, ApplicationSubmitOwn]),
+        ),
+        (
+            "WithdrawApplication",
+            AnyOf(&[ApplicationSubmit, ApplicationSubmitOwn]),
+        ),
+        (
+            "ReturnForMaterial",
+            AnyOf(&[BranchReview, SuperiorReview, CommitteePropose]),
+        ),
+        (
+            "ListApplicationSteps",
+            AnyOf(&[ApplicationRead, ApplicationReadOwn]),
+        ),
+        (
+            "UploadEvidence",
+            AnyOf(&[ApplicationSubmit, ApplicationSubmitOwn, BranchReview]),
+        ),
+        (
+            "ListEvidence",
+            AnyOf(&[ApplicationRead, ApplicationReadOwn]),
+        ),
+        (
+            "DownloadEvidence",
+            AnyOf(&[ApplicationRead, ApplicationReadOwn]),
+        ),
+        ("StartBranchReview", AnyOf(&[BranchReview])),
+        ("SubmitBranchReview", AnyOf(&[BranchReview])),
+        // Anyone in the unit sees the notice and may object to it.
+        ("GetPublicNotice", SignedIn),
+        ("ListPublicNotices", SignedIn),
+        ("RaiseObjection", SignedIn),
+        ("ResolveObjection", AnyOf(&[BranchReview])),
+        ("SubmitSuperiorReview", AnyOf(&[SuperiorReview])),
+        ("RecordFundsProgress", ServicePrincipal(FUNDS)),
+        (
+            "ExportApprovalForm",
+            AnyOf(&[ExportForms, ApplicationReadOwn]),
+        ),
+    ],
+};
+
+pub static COMMITTEE: Gates = Gates {
+    service: "relief.workflow.v1.CommitteeService",
+    methods: &[
+        ("CreateCommitteeProposal", AnyOf(&[CommitteePropose])),
+        ("RecordCommitteeDecision", AnyOf(&[CommitteeDecide])),
+    ],
+};
+
+pub static CALENDAR: Gates = Gates {
+    service: "relief.workflow.v1.CalendarService",
+    methods: &[
+        ("GetSpringFestival", SignedIn),
+        ("GetHolidayCalendar", SignedIn),
+        ("PutHolidayCalendar", AnyOf(&[CampaignManage])),
+        ("GetWorkflowSettings", SignedIn),
+        ("UpdateWorkflowSettings", AnyOf(&[CampaignManage])),
+    ],
+};
+
+pub static AUDIT: Gates = Gates {
+    service: "relief.workflow.v1.AuditService",
+    methods: &[
+        ("VerifyAuditChain", AnyOf(&[AuditRead])),
+        ("ListAuditEntries", AnyOf(&[AuditRead])),
+    ],
+};
+
+/// Every gate table this process serves.
+pub static ALL: [&Gates; 4] = [&APPLICATIONS, &COMMITTEE, &CALENDAR, &AUDIT];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_workflow_rpc_has_a_gate() {
+        for gates in super::ALL {
+            assert_eq!(
+                gates.mismatches(),
+                Vec::<String>::new(),
+                "{}",
+                gates.service
+            );
+        }
+    }
+}

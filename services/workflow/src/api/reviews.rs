@@ -1,0 +1,315 @@
+//! 初审 and 复审 (measures §四.2–§四.3): branch staff take up an
+//! application, check it case by case with the six-ground checklist and
+//! decide — approval starts the 7-day public notice; each superior level
+//! reviews in turn, nearest first, and the last passes it to the committee.
+
+use relief_proto::common::v1::HardshipCategory;
+use relief_proto::workflow::v1::{self as pb, DayKind, ReviewDecision};
+use relief_runtime::auth::{Caller, Permission};
+use relief_runtime::error::{Error, Result};
+use relief_runtime::rpc::{Done, Work};
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::convert::household_aad;
+use super::deadlines::end_of_day_after;
+use super::{WorkflowApi, access, flow};
+use crate::domain::evidence_rules::{self, EVIDENCE_MISSING};
+use crate::domain::household::Household;
+use crate::domain::notice_text::{NoticeFacts, default_text};
+use crate::domain::review::{BranchOpinion, Opinion, Review, Step, SuperiorOpinion};
+use crate::domain::state::{self, Act, State};
+use crate::store::{ApplicationRow, NewNotice, Store};
+
+fn review_of(caller: &Caller, opinion: &Opinion, now: OffsetDateTime) -> Review {
+    Review {
+        findings: opinion.findings.clone(),
+        checks: opinion.checks.clone(),
+        decision: opinion.decision as i32,
+        reason: opinion.reason.clone(),
+        reviewer_id: caller.user_id.clone(),
+        reviewer_name: caller.display_name.clone(),
+        at: now.unix_timestamp(),
+        org_id: 0,
+        org_name: String::new(),
+        org_path: String::new(),
+    }
+}
+
+impl WorkflowApi {
+    pub(super) async fn start_branch_review_act(
+        &self,
+        caller: Caller,
+        step: Step,
+        mut work: Work,
+    ) -> Result<Done<pb::Application>> {
+        let mut row = Self::lock(&mut work, step.application_id, step.version).await?;
+        access::reviewer(
+            &caller,
+            &row,
+            Permission::BranchReview,
+            &row.branch_path.clone(),
+        )?;
+        access::not_the_same_person(&caller, &row, &[])?;
+        let settings = Store::flow_settings(work.tx()).await?;
+        let now = OffsetDateTime::now_utc();
+        flow::advance(
+            &mut work,
+            &mut row,
+            Act::StartBranchReview,
+            &step.comment,
+            &settings,
+            now,
+        )
+        .await?;
+        row.version = Store::save_application(work.tx(), &row).await?;
+        let answer = self.answer(&mut work, &row).await?;
+        Ok(work.done(answer))
+    }
+
+    pub(super) async fn branch_review(
+        &self,
+        caller: Caller,
+        command: BranchOpinion,
+        mut work: Work,
+    ) -> Result<Done<pb::Application>> {
+        let opinion = &command.opinion;
+        let mut row =
+            Self::lock(&mut work, opinion.step.application_id, opinion.step.version).await?;
+        access::reviewer(
+            &caller,
+            &row,
+            Permission::BranchReview,
+            &row.branch_path.clone(),
+        )?;
+        let creator = row.created_by_id.clone();
+        access::not_the_same_person(&caller, &row, &[(&creator, "entered the application")])?;
+        let settings = Store::flow_settings(work.tx()).await?;
+        let now = OffsetDateTime::now_utc();
+        row.branch_review = Some(Json(review_of(&caller, opinion, now)));
+        match opinion.decision {
+            ReviewDecision::Approve => {
+                if let Some(excluded) = command.excluding_ground() {
+                    return Err(excluded);
+                }
+                self.check_proof(&mut work, &row).await?;
+                flow::advance(
+                    &mut work,
+                    &mut row,
+                    Act::BranchApprove,
+                    &opinion.findings,
+                    &settings,
+                    now,
+                )
+                .await?;
+                let starts_at = command.notice_start.unwrap_or(now);
+                let text = if command.notice_text.is_empty() {
+                    self.notice_text(&row, starts_at).await?
+                } else {
+                    command.notice_text.clone()
+                };
+                // The notice ends by itself (the sweep); the state's
+                // deadline is its end.
+                let ends_at = end_of_day_after(starts_at, settings.notice_days);
+                Store::start_notice(
+                    work.tx(),
+                    &NewNotice {
+                        public_notice_id: Uuid::new_v4(),
+                        application_id: row.application_id,
+                        org_id: row.branch_id,
+                        org_name: row.branch_name.clone(),
+                        org_path: row.branch_path.clone(),
+                        notice_text: text,
+                        days: settings.notice_days,
+                        day_kind: if settings.notice_day_kind == 0 {
+                            DayKind::Calendar as i32
+                        } else {
+                            settings.notice_day_kind
+                        },
+                        starts_at,
+                        ends_at,
+                    },
+                )
+                .await?;
+                row.state_deadline = Some(ends_at);
+            }
+            ReviewDecision::Refuse => {
+                flow::advance(
+                    &mut work,
+                    &mut row,
+                    Act::Refuse,
+                    &opinion.reason,
+                    &settings,
+                    now,
+                )
+                .await?;
+                row.close_reason = opinion.reason.clone();
+            }
+            _ => {
+                flow::advance(
+                    &mut work,
+                    &mut row,
+                    Act::Return,
+                    &opinion.reason,
+                    &settings,
+                    now,
+                )
+                .await?;
+                row.returned_from_state = State::BranchReview as i32;
+                row.return_note = opinion.reason.clone();
+            }
+        }
+        row.version = Store::save_application(work.tx(), &row).await?;
+        let answer = self.answer(&mut work, &row).await?;
+        Ok(work.done(answer))
+    }
+
+    /// The proof the category needs must be there before the case leaves
+    /// the branch (measures §四.1).
+    async fn check_proof(&self, work: &mut Work, row: &ApplicationRow) -> Result<()> {
+        let around = Store::surroundings(work.tx(), row.application_id).await?;
+        let category = HardshipCategory::try_from(row.hardship_category).unwrap_or_default();
+        let missing = evidence_rules::missing(category, &around.accepted_kinds);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = missing.iter().map(|k| evidence_rules::name(*k)).collect();
+        Err(Error::refused(
+            EVIDENCE_MISSING,
+            format!(
+                "the required proof is missing (measures §四.1): {}; return the application for material",
+                names.join("、")
+            ),
+        ))
+    }
+
+    /// The default public line, from the ledger's member and the declared
+    /// household.
+    async fn notice_text(&self, row: &ApplicationRow, at: OffsetDateTime) -> Result<String> {
+        let member = self.register.member(row.member_id).await?.record;
+        let household: Household = self
+            .sealer
+            .open(&household_aad(row), &row.household_sealed)?;
+        let year = at.to_offset(super::deadlines::BEIJING).year();
+        let age = member
+            .birth_date
+            .as_ref()
+            .filter(|d| d.year > 0)
+            .map(|d| year - d.year);
+        let joined = member
+            .party_join_date
+            .as_ref()
+            .filter(|d| d.year > 0)
+            .map(|d| {
+                if d.month > 0 {
+                    format!("{}年{}月", d.year, d.month)
+                } else {
+                    format!("{}年", d.year)
+                }
+            });
+        Ok(default_text(&NoticeFacts {
+            name: &row.member_name,
+            age,
+            joined,
+            household_size: household.size,
+            monthly_per_capita_fen: household.monthly_per_capita_fen(),
+            category: HardshipCategory::try_from(row.hardship_category).unwrap_or_default(),
+        }))
+    }
+
+    pub(super) async fn superior_review(
+        &self,
+        caller: Caller,
+        SuperiorOpinion(opinion): SuperiorOpinion,
+        mut work: Work,
+    ) -> Result<Done<pb::Application>> {
+        let mut row =
+            Self::lock(&mut work, opinion.step.application_id, opinion.step.version).await?;
+        let current = state::from_stored(row.state)?;
+        let Some(level) = row.current_level().cloned() else {
+            access::read(&caller, &row)?;
+            return Err(state::next(
+                current,
+                Act::SuperiorApprove { last_level: true },
+                State::Unspecified,
+            )
+            .err()
+            .unwrap_or_else(|| {
+                Error::refused(
+                    state::WRONG_STATE,
+                    "no superior organisation reviews this application",
+                )
+            }));
+        };
+        access::reviewer(&caller, &row, Permission::SuperiorReview, &level.path)?;
+        let branch_reviewer = row
+            .branch_review
+            .as_ref()
+            .map(|r| r.0.reviewer_id.clone())
+            .unwrap_or_default();
+        let creator = row.created_by_id.clone();
+        access::not_the_same_person(
+            &caller,
+            &row,
+            &[
+                (&branch_reviewer, "reviewed it at the branch"),
+                (&creator, "entered the application"),
+            ],
+        )?;
+        let settings = Store::flow_settings(work.tx()).await?;
+        let now = OffsetDateTime::now_utc();
+        let mut review = review_of(&caller, &opinion, now);
+        review.org_id = level.org_id;
+        review.org_name = level.name.clone();
+        review.org_path = level.path.clone();
+        row.superior_review = Some(Json(review));
+        let comment = format!("{}：{}", level.name, opinion.findings);
+        match opinion.decision {
+            ReviewDecision::Approve => {
+                let last_level = usize::try_from(row.review_level + 1).unwrap_or(usize::MAX)
+                    >= row.review_levels.0.len();
+                flow::advance(
+                    &mut work,
+                    &mut row,
+                    Act::SuperiorApprove { last_level },
+                    &comment,
+                    &settings,
+                    now,
+                )
+                .await?;
+                if !last_level {
+                    row.review_level += 1;
+                }
+            }
+            ReviewDecision::Refuse => {
+                flow::advance(
+                    &mut work,
+                    &mut row,
+                    Act::Refuse,
+                    &opinion.reason,
+                    &settings,
+                    now,
+                )
+                .await?;
+                row.close_reason = opinion.reason.clone();
+            }
+            _ => {
+                flow::advance(
+                    &mut work,
+                    &mut row,
+                    Act::Return,
+                    &opinion.reason,
+                    &settings,
+                    now,
+                )
+                .await?;
+                row.returned_from_state = State::SuperiorReview as i32;
+                row.return_note = opinion.reason.clone();
+            }
+        }
+        row.version = Store::save_application(work.tx(), &row).await?;
+        let answer = self.answer(&mut work, &row).await?;
+        Ok(work.done(answer))
+    }
+}

@@ -1,0 +1,42 @@
+//! Every SQL statement of the workflow service, against its own schema only.
+//! A change to an application locks its row first (`FOR UPDATE`) and checks
+//! the etag there, so its state moves one step at a time whatever the
+//! concurrency.
+
+mod applications;
+mod notices;
+mod settings;
+mod steps;
+mod views;
+
+pub use applications::{ApplicationListing, ApplicationRow, Level};
+pub use notices::NewNotice;
+pub use steps::StepRow;
+pub use views::{COUNTY_LEVEL_OR_ABOVE, DecisionRow, ProposalRow, Surroundings};
+
+use relief_runtime::error::ConstraintRefusal;
+use sqlx::PgPool;
+use tonic::Code;
+
+/// Constraints whose breach means a rule refused the request.
+pub static REFUSALS: [ConstraintRefusal; 1] = [ConstraintRefusal {
+    constraint: "decisions_application_id_key",
+    code: Code::AlreadyExists,
+    reason: "DECISION_ALREADY_RECORDED",
+    message: "the committee has already decided this application",
+}];
+
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+}
+
+impl Store {
+    pub fn new(pool: PgPool) -> Self {
+        Store { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
