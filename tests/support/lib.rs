@@ -20,6 +20,8 @@ pub const DEV_GATEWAY_PUBLIC_KEY: &str = include_str!("../../deploy/dev-keys/gat
 pub const DEV_GATEWAY_PRIVATE_KEY: &str = include_str!("../../deploy/dev-keys/gateway.key.pem");
 pub const DEV_FUNDS_PUBLIC_KEY: &str = include_str!("../../deploy/dev-keys/funds.pub.pem");
 pub const DEV_FUNDS_PRIVATE_KEY: &str = include_str!("../../deploy/dev-keys/funds.key.pem");
+pub const DEV_WORKFLOW_PUBLIC_KEY: &str = include_str!("../../deploy/dev-keys/workflow.pub.pem");
+pub const DEV_WORKFLOW_PRIVATE_KEY: &str = include_str!("../../deploy/dev-keys/workflow.key.pem");
 pub const AUDIENCE: &str = "relief-ledger";
 pub const ROOT: &str = "/1/";
 
@@ -232,17 +234,23 @@ pub async fn spawn_ledger_draining(drain_ms: u64) -> Spawned {
 }
 
 /// Starts the ledger service on a fresh schema that, besides users' tokens,
-/// trusts the funds service's own principal with the one role its key may
-/// carry (department), as every deployment configures it: the funds service
-/// reads members and organisations from the ledger.
-pub async fn spawn_ledger_for_funds() -> Spawned {
+/// trusts the funds and workflow services' own principals with the one role
+/// their keys may carry (department), as every deployment configures it:
+/// both read members and organisations from the ledger, and the workflow
+/// writes register rows.
+pub async fn spawn_ledger_for_peers() -> Spawned {
     spawn_ledger_with(|settings| {
-        settings.runtime.auth.trusted_keys.push(TrustedKey {
-            kid: "funds".into(),
-            issuer: "funds".into(),
-            public_key_pem: DEV_FUNDS_PUBLIC_KEY.into(),
-            allowed_roles: vec!["department".into()],
-        })
+        for (name, pem) in [
+            ("funds", DEV_FUNDS_PUBLIC_KEY),
+            ("workflow", DEV_WORKFLOW_PUBLIC_KEY),
+        ] {
+            settings.runtime.auth.trusted_keys.push(TrustedKey {
+                kid: name.into(),
+                issuer: name.into(),
+                public_key_pem: pem.into(),
+                allowed_roles: vec!["department".into()],
+            });
+        }
     })
     .await
 }
@@ -296,6 +304,40 @@ pub async fn spawn_funds(
         .await
         .expect("building the funds service");
     Spawned::run(schema, app.local_addr(), None, |stop| app.run_until(stop))
+}
+
+/// Starts the workflow service on a fresh schema, reading and writing the
+/// register through `ledger` as its own principal, with its settings changed
+/// by `configure`.
+pub async fn spawn_workflow(
+    ledger: &Spawned,
+    configure: impl FnOnce(&mut relief_workflow::Settings),
+) -> Spawned {
+    let schema = unique_schema("workflow");
+    let mut settings = relief_workflow::Settings {
+        runtime: runtime_settings(&schema),
+        workflow: relief_workflow::WorkflowSettings {
+            household_encryption_key: SecretString::from(base64_key(3)),
+            notice_sweep_interval_ms: 200,
+        },
+    };
+    let runtime = &mut settings.runtime;
+    runtime
+        .peers
+        .insert("ledger", &format!("http://{}", ledger.addr));
+    runtime.peers.timeout_ms = 5_000;
+    runtime.auth.service_signing_key = Some(SecretString::from(DEV_WORKFLOW_PRIVATE_KEY));
+    runtime.auth.principal.kid = "workflow".into();
+    runtime.auth.principal.issuer = "workflow".into();
+    runtime.auth.principal.roles = vec![RoleBinding {
+        role: Role::Department,
+        org_path: ROOT.into(),
+    }];
+    configure(&mut settings);
+    let app = relief_workflow::Application::build(settings)
+        .await
+        .expect("building the workflow service");
+    Spawned::run(&schema, app.local_addr(), None, |stop| app.run_until(stop))
 }
 
 fn base64_key(seed: u8) -> String {

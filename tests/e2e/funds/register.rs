@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use relief_proto::ledger::v1 as ledger;
 use relief_runtime::auth::Role;
-use relief_tests::{Spawned, raw_pool, spawn_ledger_for_funds, token};
+use relief_tests::{Spawned, raw_pool, spawn_ledger_for_peers, token};
 use tokio::sync::Mutex;
 
 use crate::ledger::{Client as LedgerClient, client, create_member, create_org, id_number};
@@ -23,7 +23,7 @@ pub(super) struct Register {
 
 impl Register {
     pub(super) async fn start() -> Register {
-        let service = spawn_ledger_for_funds().await;
+        let service = spawn_ledger_for_peers().await;
         let pool = raw_pool(&service.schema).await;
         let mut department = client(&service, &token(Role::Department, "/1/")).await;
         for (org_id, parent_id, kind, name) in [
