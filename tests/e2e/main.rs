@@ -6,3 +6,5 @@ mod funds;
 mod gateway;
 mod ledger;
 mod matrix;
+mod register;
+mod workflow;

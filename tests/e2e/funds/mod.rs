@@ -12,7 +12,6 @@ mod inspection;
 mod migration;
 mod outbox;
 mod properties;
-mod register;
 mod story;
 mod text_fields;
 mod trust;
@@ -61,12 +60,12 @@ fn scan() -> String {
 /// dropping it stops both (and its relay).
 struct Funds {
     service: Spawned,
-    register: register::Register,
+    register: crate::register::Register,
 }
 
 impl Funds {
     async fn start(schema: &str, configure: impl FnOnce(&mut relief_funds::Settings)) -> Funds {
-        let register = register::Register::start().await;
+        let register = crate::register::Register::start().await;
         let service = spawn_funds(schema, |settings| {
             funds_reads_ledger(settings, &register.service);
             configure(settings);

@@ -1,4 +1,4 @@
-//! The ledger the funds service takes members and organisations from, as
+//! The ledger the funds and workflow services take members and organisations from, as
 //! the stories need it: the superior organisation 4 with branches 12 and 13
 //! below it, and branch 7 directly under the committee — each made through
 //! the ledger's API, its id sequence set first so the node gets the id the
@@ -16,13 +16,13 @@ use crate::ledger::{Client as LedgerClient, client, create_member, create_org, i
 
 /// A running ledger with the stories' tree, and the members registered so
 /// far by label.
-pub(super) struct Register {
-    pub(super) service: Spawned,
+pub(crate) struct Register {
+    pub(crate) service: Spawned,
     members: Mutex<HashMap<String, ledger::Member>>,
 }
 
 impl Register {
-    pub(super) async fn start() -> Register {
+    pub(crate) async fn start() -> Register {
         let service = spawn_ledger_for_peers().await;
         let pool = raw_pool(&service.schema).await;
         let mut department = client(&service, &token(Role::Department, "/1/")).await;
@@ -47,13 +47,13 @@ impl Register {
     }
 
     /// The department's client of the ledger.
-    pub(super) async fn department(&self) -> LedgerClient {
+    pub(crate) async fn department(&self) -> LedgerClient {
         client(&self.service, &token(Role::Department, "/1/")).await
     }
 
     /// The member labelled `label`, registered in branch `branch_id` on
     /// first use.
-    pub(super) async fn member(&self, label: &str, branch_id: i64) -> ledger::Member {
+    pub(crate) async fn member(&self, label: &str, branch_id: i64) -> ledger::Member {
         let mut members = self.members.lock().await;
         if let Some(member) = members.get(label) {
             return member.clone();
@@ -75,7 +75,7 @@ impl Register {
     }
 
     /// The id of the member labelled `label` (registered already).
-    pub(super) async fn member_id(&self, label: &str) -> String {
+    pub(crate) async fn member_id(&self, label: &str) -> String {
         self.members
             .lock()
             .await
