@@ -18,6 +18,7 @@ write postgres-password "$(random 24 | tr -d '/+=')"
 write database-url "postgres://relief:$(cat "$out/postgres-password")@postgres:5432/relief"
 write pii-encryption-key "$(random 32)"
 write pii-hash-key "$(random 32)"
+write household-encryption-key "$(random 32)"
 # The first administrator (login "admin"), created while no user exists.
 write admin-password "$(random 18 | tr -d '/+=')"
 for service in gateway ledger workflow funds notify; do
