@@ -4,6 +4,7 @@
 //! members and organisations.
 
 mod applications;
+mod model;
 
 use relief_proto::common::v1 as common;
 use relief_proto::workflow::v1 as pb;

@@ -85,6 +85,11 @@ impl WorkflowApi {
         )?;
         let creator = row.created_by_id.clone();
         access::not_the_same_person(&caller, &row, &[(&creator, "entered the application")])?;
+        state::require(
+            state::from_stored(row.state)?,
+            State::BranchReview,
+            "the branch review",
+        )?;
         let settings = Store::flow_settings(work.tx()).await?;
         let now = OffsetDateTime::now_utc();
         row.branch_review = Some(Json(review_of(&caller, opinion, now)));
@@ -256,6 +261,11 @@ impl WorkflowApi {
                 (&branch_reviewer, "reviewed it at the branch"),
                 (&creator, "entered the application"),
             ],
+        )?;
+        state::require(
+            state::from_stored(row.state)?,
+            State::SuperiorReview,
+            "the superior review",
         )?;
         let settings = Store::flow_settings(work.tx()).await?;
         let now = OffsetDateTime::now_utc();

@@ -120,6 +120,25 @@ pub fn next(from: State, act: Act, returned_from: State) -> Result<State> {
     })
 }
 
+/// `FAILED_PRECONDITION` unless the application is in `expected`: for acts
+/// whose outcome (refuse, return) is legal from several states but which
+/// belong to one stage — the branch does not refuse a case the superior
+/// organisation holds, nor the other way round.
+pub fn require(current: State, expected: State, act: &str) -> Result<()> {
+    if current == expected {
+        Ok(())
+    } else {
+        Err(Error::refused(
+            WRONG_STATE,
+            format!(
+                "{act} is for an application in {}; this one is {}",
+                name(expected),
+                name(current)
+            ),
+        ))
+    }
+}
+
 /// The state's name as the API spells it, for messages.
 pub fn name(state: State) -> &'static str {
     state.as_str_name().trim_start_matches("APPLICATION_STATE_")
