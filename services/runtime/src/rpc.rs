@@ -268,6 +268,27 @@ pub struct Work {
 }
 
 impl Work {
+    /// Work the service does by itself, not for a caller (a timer ending a
+    /// public notice, an event from a peer): its own transaction, `actor`
+    /// named in the history and the audit trail, `key` where a caller's
+    /// `request_id` would be. Nothing is claimed for replay — such work
+    /// finds what is due under its own locks — and it is committed with
+    /// [`Work::commit`].
+    pub async fn unattended(pool: &PgPool, key: impl Into<String>, actor: Actor) -> Result<Work> {
+        Ok(Work {
+            tx: pool.begin().await?,
+            request_id: key.into(),
+            actor,
+        })
+    }
+
+    /// Commits unattended work (a caller's write is committed by the
+    /// pipeline, with its answer).
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
     /// The open transaction, for the service's store functions.
     pub fn tx(&mut self) -> &mut PgConnection {
         &mut self.tx
