@@ -5,6 +5,7 @@
 
 mod funds;
 mod members;
+mod workflow;
 
 use std::collections::HashMap;
 
@@ -21,6 +22,7 @@ use tonic::transport::Channel;
 
 use funds::load_funds;
 use members::MEMBERS;
+use workflow::{DemoMember, load_cases};
 
 /// The bootstrap administrator of a local run (development only).
 pub const ADMIN_LOGIN: &str = "admin";
@@ -206,6 +208,7 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
     ];
 
     let mut first_member_id = String::new();
+    let mut demo_members = Vec::new();
     for (index, demo) in MEMBERS.iter().enumerate() {
         let branch = &branches[demo.branch];
         let sequence = 100 + index * 2 + usize::from(demo.male);
@@ -266,6 +269,10 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
         if first_member_id.is_empty() {
             first_member_id = member.member_id.clone();
         }
+        demo_members.push(DemoMember {
+            member_id: member.member_id.clone(),
+            branch_id: branch.org_id,
+        });
         let request_id = client.request_id();
         let request = client.request(pb::CreateRecordRequest {
             request_id,
@@ -323,7 +330,7 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
     ];
     let mut admin = Client {
         inner: IdentityServiceClient::new(gateway.clone()),
-        token: admin_token,
+        token: admin_token.clone(),
         counter: 0,
     };
     let mut out = format!(
@@ -331,6 +338,7 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
     );
     let mut env_file = String::new();
     let mut finance_token = String::new();
+    let mut tokens = HashMap::from([("admin".to_owned(), admin_token.clone())]);
     for (login_name, display, role, org_id, member_id) in users {
         let request_id = admin.request_id();
         let request = admin.request(identity::CreateUserRequest {
@@ -380,6 +388,7 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
         if role == Role::Finance {
             finance_token = token.clone();
         }
+        tokens.insert(login_name.to_owned(), token.clone());
         let on = binding.org.map(|org| org.name).unwrap_or_default();
         out.push_str(&format!("  {login_name:<13} {display}  ({role} on {on})\n"));
         env_file.push_str(&format!(
@@ -392,6 +401,12 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
             .await
             .context("loading the demo budget")?;
         out.push_str("\nFunds: this year's relief budget (200,000 yuan from party dues) and relief standards are set.\n");
+    }
+    if ports.contains_key("workflow") {
+        load_cases(gateway.clone(), &tokens, &demo_members)
+            .await
+            .context("loading the demo relief cases")?;
+        out.push_str("Relief cases: a draft of 张建国's, one waiting for its branch, one under public notice, one with the committee, one refused and one withdrawn.\n");
     }
     let env_path = crate::target_dir().join("xtask/tokens.env");
     std::fs::write(&env_path, env_file)?;
