@@ -152,6 +152,18 @@ async fn a_stale_etag_is_aborted_and_a_replay_acts_once() {
         .await
         .expect_err("stale");
     assert_eq!(stale.code(), Code::Aborted);
+    // Staff of another branch learn nothing, not even that the etag is stale.
+    let mut staff13 = workflow.as_role(Role::BranchStaff, "/1/4/13/").await;
+    let hidden = staff13
+        .withdraw_application(pb::WithdrawApplicationRequest {
+            request_id: rid(),
+            application_id: first.application_id.clone(),
+            etag: first.etag.clone(),
+            reason: "不再需要".into(),
+        })
+        .await
+        .expect_err("not theirs");
+    assert_eq!(hidden.code(), Code::NotFound);
     let withdrawn = member
         .withdraw_application(pb::WithdrawApplicationRequest {
             request_id: rid(),

@@ -144,14 +144,16 @@ impl WorkflowApi {
         convert::application(row, &around, &self.sealer, false)
     }
 
-    /// Locks the application, refusing a stale etag.
+    /// Locks the application for a write with the caller's etag; the act
+    /// authorises the caller, then checks the etag ([`flow::check_etag`]),
+    /// and saving checks it again.
     pub(super) async fn lock(
         work: &mut Work,
         application_id: Uuid,
         version: i64,
     ) -> Result<ApplicationRow> {
-        let row = Store::lock_application(work.tx(), application_id).await?;
-        flow::check_etag(&row, version)?;
+        let mut row = Store::lock_application(work.tx(), application_id).await?;
+        row.expected_version = Some(version);
         Ok(row)
     }
 
@@ -227,6 +229,7 @@ impl WorkflowApi {
             updated_at: now,
             submitted_at: None,
             version: 1,
+            expected_version: None,
         };
         row.household_sealed = self.sealer.seal(&household_aad(&row), &claim.household)?;
         Store::insert_application(work.tx(), &row).await?;
@@ -340,6 +343,7 @@ impl WorkflowApi {
     ) -> Result<Done<pb::Application>> {
         let mut row = Self::lock(&mut work, change.application_id, change.version).await?;
         access::applicant(&caller, &row)?;
+        flow::check_etag(&row)?;
         let state = crate::domain::state::from_stored(row.state)?;
         if !matches!(state, State::Draft | State::ReturnedForMaterial) {
             return Err(Error::refused(
@@ -402,6 +406,7 @@ impl WorkflowApi {
     ) -> Result<Done<pb::Application>> {
         let mut row = Self::lock(&mut work, step.application_id, step.version).await?;
         access::applicant(&caller, &row)?;
+        flow::check_etag(&row)?;
         let around = Store::surroundings(work.tx(), row.application_id).await?;
         let category = relief_proto::common::v1::HardshipCategory::try_from(row.hardship_category)
             .unwrap_or_default();
@@ -441,6 +446,7 @@ impl WorkflowApi {
     ) -> Result<Done<pb::Application>> {
         let mut row = Self::lock(&mut work, step.application_id, step.version).await?;
         access::applicant(&caller, &row)?;
+        flow::check_etag(&row)?;
         let settings = Store::flow_settings(work.tx()).await?;
         let now = OffsetDateTime::now_utc();
         flow::advance(
@@ -488,6 +494,7 @@ impl WorkflowApi {
                 &self.rpc.committee().path.clone(),
             )?,
         }
+        flow::check_etag(&row)?;
         let settings = Store::flow_settings(work.tx()).await?;
         let now = OffsetDateTime::now_utc();
         flow::advance(

@@ -13,9 +13,14 @@ use crate::domain::settings::FlowSettings;
 use crate::domain::state::{self, Act, State};
 use crate::store::{ApplicationRow, Store};
 
-/// `ABORTED` unless the caller read the version the row has now.
-pub fn check_etag(row: &ApplicationRow, version: i64) -> Result<()> {
-    if row.version == version {
+/// `ABORTED` unless the caller read the version the row has now. Called
+/// once the caller is authorised (never before: a stale etag must not tell
+/// an unauthorised caller anything).
+pub fn check_etag(row: &ApplicationRow) -> Result<()> {
+    if row
+        .expected_version
+        .is_none_or(|version| version == row.version)
+    {
         Ok(())
     } else {
         Err(Error::EtagMismatch(format!(

@@ -51,6 +51,7 @@ impl WorkflowApi {
             Permission::BranchReview,
             &row.branch_path.clone(),
         )?;
+        flow::check_etag(&row)?;
         access::not_the_same_person(&caller, &row, &[])?;
         let settings = Store::flow_settings(work.tx()).await?;
         let now = OffsetDateTime::now_utc();
@@ -83,6 +84,7 @@ impl WorkflowApi {
             Permission::BranchReview,
             &row.branch_path.clone(),
         )?;
+        flow::check_etag(&row)?;
         let creator = row.created_by_id.clone();
         access::not_the_same_person(&caller, &row, &[(&creator, "entered the application")])?;
         state::require(
@@ -248,6 +250,7 @@ impl WorkflowApi {
             }));
         };
         access::reviewer(&caller, &row, Permission::SuperiorReview, &level.path)?;
+        flow::check_etag(&row)?;
         let branch_reviewer = row
             .branch_review
             .as_ref()

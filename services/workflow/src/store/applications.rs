@@ -61,6 +61,11 @@ pub struct ApplicationRow {
     pub updated_at: OffsetDateTime,
     pub submitted_at: Option<OffsetDateTime>,
     pub version: i64,
+    /// The version the caller last read (its etag), when the row was locked
+    /// for a write: checked once the caller is authorised, so a caller who
+    /// may not act learns nothing from the etag, and again on saving.
+    #[sqlx(skip)]
+    pub expected_version: Option<i64>,
 }
 
 impl ApplicationRow {
@@ -168,8 +173,17 @@ impl Store {
     }
 
     /// Writes back every changeable column of a locked row, with the version
-    /// one up.
+    /// one up; `ABORTED` if the caller's etag is not the row's version.
     pub async fn save_application(tx: &mut PgConnection, row: &ApplicationRow) -> Result<i64> {
+        if row
+            .expected_version
+            .is_some_and(|expected| expected != row.version)
+        {
+            return Err(Error::EtagMismatch(format!(
+                "application {}",
+                row.application_id
+            )));
+        }
         let version: i64 = sqlx::query_scalar(
             "UPDATE applications SET
                  review_level = $2, hardship_category = $3, other_categories = $4,
