@@ -296,7 +296,13 @@ pub async fn spawn_funds(
 ) -> Spawned {
     let mut settings = relief_funds::Settings {
         runtime: runtime_settings(schema),
-        funds: relief_funds::FundsSettings::default(),
+        funds: relief_funds::FundsSettings {
+            // The funds stories run without a workflow: the decisions they
+            // cite are recorded as given. A test with a workflow configures
+            // peers.workflow, and then the workflow is asked.
+            accept_cited_decisions: true,
+            ..Default::default()
+        },
     };
     settings.runtime.database.max_connections = 20;
     configure(&mut settings);

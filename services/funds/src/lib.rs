@@ -24,7 +24,6 @@ pub mod sweep;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use relief_proto::funds::v1::funds_service_server::FundsServiceServer;
 use relief_runtime::app::Foundation;
@@ -34,7 +33,6 @@ use relief_runtime::serve::GrpcService;
 use serde::Deserialize;
 
 use crate::courier::FundsCourier;
-use crate::decisions::CitedOnly;
 use crate::domain::refusal::REFUSALS;
 use crate::register::Register;
 use crate::store::Store;
@@ -66,6 +64,12 @@ pub struct FundsSettings {
     pub receipt_missing_after_days: i32,
     /// How often the sweep looks for such payments.
     pub receipt_sweep_interval_ms: u64,
+    /// Without a workflow service, record the committee decision an
+    /// allocation cites as given instead of refusing it (a funds service run
+    /// on its own: its tests, past years' books). With `peers.workflow` set
+    /// the workflow is always asked.
+    #[serde(default)]
+    pub accept_cited_decisions: bool,
 }
 
 impl Default for FundsSettings {
@@ -74,6 +78,7 @@ impl Default for FundsSettings {
         FundsSettings {
             receipt_missing_after_days: 30,
             receipt_sweep_interval_ms: 3_600_000,
+            accept_cited_decisions: false,
         }
     }
 }
@@ -97,11 +102,16 @@ impl Application {
         let foundation = Foundation::build("funds", settings.runtime, &MIGRATOR).await?;
         let store = Store::new(foundation.pool.clone());
         let register = Register::new(&foundation.settings.peers, foundation.principal.clone())?;
+        let decisions = decisions::configured(
+            &foundation.settings.peers,
+            foundation.principal.as_ref(),
+            settings.funds.accept_cited_decisions,
+        )?;
         let api = api::FundsApi::new(
             foundation.rpc(&REFUSALS),
             store.clone(),
             register,
-            Arc::new(CitedOnly),
+            decisions,
         );
         let courier = FundsCourier::new(&foundation.settings.peers, foundation.principal.clone())?;
         let relay = Relay::new(
@@ -170,5 +180,6 @@ mod tests {
         assert_eq!(settings.runtime.committee.path, "/1/");
         assert_eq!(settings.funds.receipt_missing_after_days, 30);
         assert_eq!(settings.funds.receipt_sweep_interval_ms, 3_600_000);
+        assert!(!settings.funds.accept_cited_decisions);
     }
 }
