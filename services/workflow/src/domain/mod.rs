@@ -1,9 +1,11 @@
 //! The rules of the relief workflow, without I/O: the path a case takes
 //! ([`state`]), what an application and its reviews carry ([`application`],
 //! [`household`], [`review`]), which proof each category needs
-//! ([`evidence_rules`]) and the deadlines ([`settings`]).
+//! ([`evidence_rules`]), what a proof file must be ([`evidence`]) and the
+//! deadlines ([`settings`]).
 
 pub mod application;
+pub mod evidence;
 pub mod evidence_rules;
 pub mod household;
 pub mod notice_text;

@@ -4,12 +4,14 @@
 //! concurrency.
 
 mod applications;
+mod evidence;
 mod notices;
 mod settings;
 mod steps;
 mod views;
 
 pub use applications::{ApplicationListing, ApplicationRow, Level};
+pub use evidence::{EvidenceListing, EvidenceRow};
 pub use notices::NewNotice;
 pub use steps::StepRow;
 pub use views::{COUNTY_LEVEL_OR_ABOVE, DecisionRow, ProposalRow, Surroundings};

@@ -2,7 +2,7 @@
 //! which required kinds it covers, its latest notice, the department's
 //! latest proposal and the committee's decision.
 
-use relief_proto::workflow::v1::EvidenceKind;
+use relief_proto::workflow::v1::{EvidenceKind, HospitalLevel};
 use relief_runtime::error::Result;
 use sqlx::PgConnection;
 use sqlx::types::Json;
@@ -11,9 +11,10 @@ use uuid::Uuid;
 
 use super::Store;
 
-/// Hospital levels (医院等级) a diagnosis may come from: county level or
-/// above counts for a major illness (measures §四.1).
-pub const COUNTY_LEVEL_OR_ABOVE: i32 = 1;
+/// The lowest hospital level (医院等级) whose diagnosis counts for a major
+/// illness (measures §四.1: 县级及以上医院); a diagnosis from below it is
+/// kept with the application but does not count.
+pub const COUNTY_LEVEL_OR_ABOVE: i32 = HospitalLevel::County as i32;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProposalRow {
