@@ -4,6 +4,7 @@
 //! members and organisations.
 
 mod applications;
+mod evidence;
 mod model;
 
 use relief_proto::common::v1 as common;
