@@ -189,13 +189,13 @@ mod tests {
     fn declared() -> pb::HouseholdFacts {
         pb::HouseholdFacts {
             household_size: 3,
-            annual_household_income: money(36_000_00),
+            annual_household_income: money(3_600_000),
             members: vec![pb::HouseholdMember {
                 relation: "配偶".into(),
                 name: "王芳".into(),
                 age: 58,
                 health: "糖尿病".into(),
-                annual_income: money(12_000_00),
+                annual_income: money(1_200_000),
                 ..Default::default()
             }],
             ..Default::default()
@@ -207,7 +207,7 @@ mod tests {
         let mut violations = FieldViolations::new();
         let household = Household::parse(&declared(), "household", &mut violations);
         assert!(violations.is_empty());
-        assert_eq!(household.monthly_per_capita_fen(), 1_000_00);
+        assert_eq!(household.monthly_per_capita_fen(), 100_000);
         let masked = household.to_proto(false);
         assert_eq!(masked.members[0].health, MASKED);
         assert_eq!(masked.annual_household_income, None);
