@@ -319,9 +319,18 @@ pub async fn spawn_workflow(
     ledger: &Spawned,
     configure: impl FnOnce(&mut relief_workflow::Settings),
 ) -> Spawned {
-    let schema = unique_schema("workflow");
+    spawn_workflow_on(&unique_schema("workflow"), ledger, configure).await
+}
+
+/// Starts the workflow service on `schema` — a new one, or the schema of a
+/// workflow stopped before (a restart keeps its applications and notices).
+pub async fn spawn_workflow_on(
+    schema: &str,
+    ledger: &Spawned,
+    configure: impl FnOnce(&mut relief_workflow::Settings),
+) -> Spawned {
     let mut settings = relief_workflow::Settings {
-        runtime: runtime_settings(&schema),
+        runtime: runtime_settings(schema),
         workflow: relief_workflow::WorkflowSettings {
             household_encryption_key: SecretString::from(base64_key(3)),
             notice_sweep_interval_ms: 200,
@@ -343,7 +352,7 @@ pub async fn spawn_workflow(
     let app = relief_workflow::Application::build(settings)
         .await
         .expect("building the workflow service");
-    Spawned::run(&schema, app.local_addr(), None, |stop| app.run_until(stop))
+    Spawned::run(schema, app.local_addr(), None, |stop| app.run_until(stop))
 }
 
 fn base64_key(seed: u8) -> String {

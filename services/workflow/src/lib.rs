@@ -6,11 +6,13 @@
 //! Reads top-down: [`api`] authorises each RPC and acts, [`domain`] parses
 //! requests and holds the rules (no I/O), [`store`] holds every SQL
 //! statement, [`register`] asks the ledger, which owns members and
-//! organisations, [`calendar`] knows the Spring Festival and working days,
-//! [`export`] writes the approval form.
+//! organisations, [`courier`] asks funds (the year's standards; an
+//! approval's allocation, through the outbox), [`calendar`] knows the Spring
+//! Festival and working days, [`export`] writes the approval form.
 
 pub mod api;
 pub mod calendar;
+pub mod courier;
 pub mod domain;
 pub mod export;
 pub mod register;
@@ -25,10 +27,12 @@ use relief_proto::workflow::v1::calendar_service_server::CalendarServiceServer;
 use relief_proto::workflow::v1::committee_service_server::CommitteeServiceServer;
 use relief_runtime::app::Foundation;
 use relief_runtime::config::RuntimeSettings;
+use relief_runtime::outbox::Relay;
 use relief_runtime::sealing::Sealer;
 use relief_runtime::serve::GrpcService;
 use serde::Deserialize;
 
+use crate::courier::{Funds, WorkflowCourier};
 use crate::register::Register;
 
 /// Embedded defaults of this service, under the runtime's.
@@ -71,6 +75,8 @@ impl Settings {
 pub struct Application {
     foundation: Foundation,
     api: api::WorkflowApi,
+    /// Delivers the outbox: approvals' allocation requests to funds.
+    relay: Relay<WorkflowCourier>,
 }
 
 impl Application {
@@ -82,8 +88,23 @@ impl Application {
         )?;
         let foundation = Foundation::build("workflow", settings.runtime, &MIGRATOR).await?;
         let register = Register::new(&foundation.settings.peers, foundation.principal.as_ref())?;
-        let api = api::WorkflowApi::new(foundation.rpc(&store::REFUSALS), register, sealer);
-        Ok(Application { foundation, api })
+        let funds = Funds::new(&foundation.settings.peers, foundation.principal.as_ref())?;
+        let api = api::WorkflowApi::new(
+            foundation.rpc(&store::REFUSALS),
+            register,
+            funds.clone(),
+            sealer,
+        );
+        let relay = Relay::new(
+            foundation.pool.clone(),
+            foundation.settings.outbox.clone(),
+            WorkflowCourier::new(funds),
+        );
+        Ok(Application {
+            foundation,
+            api,
+            relay,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -116,6 +137,11 @@ impl Application {
             routes,
             gates: api::gates::ALL.to_vec(),
         };
-        self.foundation.serve(service, shutdown).await
+        // Aborted at shutdown: a delivery under way stays in the outbox and
+        // is made again by the next run.
+        let relay = tokio::spawn(self.relay.run());
+        let served = self.foundation.serve(service, shutdown).await;
+        relay.abort();
+        served
     }
 }

@@ -4,8 +4,11 @@
 //! members and organisations.
 
 mod applications;
+mod committee;
 mod evidence;
+mod funds;
 mod model;
+mod stack;
 
 use relief_proto::common::v1 as common;
 use relief_proto::workflow::v1 as pb;

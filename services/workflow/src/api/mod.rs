@@ -30,6 +30,7 @@ use relief_runtime::rpc::Rpc;
 use relief_runtime::sealing::Sealer;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::courier::Funds;
 use crate::domain::application::{ApplicationChange, NewApplication};
 use crate::domain::review::{BranchOpinion, ReturnOrder, Step, SuperiorOpinion, Withdrawal};
 use crate::register::Register;
@@ -43,16 +44,18 @@ pub struct WorkflowApi {
     rpc: Rpc,
     store: Store,
     register: Register,
+    funds: Funds,
     sealer: Sealer,
 }
 
 impl WorkflowApi {
-    pub fn new(rpc: Rpc, register: Register, sealer: Sealer) -> Self {
+    pub fn new(rpc: Rpc, register: Register, funds: Funds, sealer: Sealer) -> Self {
         let store = Store::new(rpc.pool().clone());
         WorkflowApi {
             rpc,
             store,
             register,
+            funds,
             sealer,
         }
     }

@@ -5,10 +5,12 @@
 //! deadlines ([`settings`]).
 
 pub mod application;
+pub mod committee;
 pub mod evidence;
 pub mod evidence_rules;
 pub mod household;
 pub mod notice_text;
 pub mod review;
+pub mod rules;
 pub mod settings;
 pub mod state;

@@ -210,6 +210,14 @@ fn opinion(
     (step, decision)
 }
 
+/// How far a notice's start may lie from the approval. A branch may have
+/// posted the paper notice on its board before entering the approval, so a
+/// start in the past is honoured (its end is computed from it, and a notice
+/// already over passes at once) — but only within this, so a mistyped year
+/// cannot end at once a notice the unit never saw, nor park a case for
+/// months behind a start far ahead.
+pub const NOTICE_START_LEEWAY: time::Duration = time::Duration::days(30);
+
 /// The branch review: the checklist must answer each of the six grounds
 /// exactly once, every one checked, each with a note.
 #[derive(Debug, Clone)]
@@ -277,6 +285,13 @@ impl TryFrom<pb::SubmitBranchReviewRequest> for BranchOpinion {
             r.notice_start_time.is_some() && notice_start.is_none(),
             "notice_start_time",
             "not a valid time",
+        );
+        violations.check(
+            notice_start.is_some_and(|start| {
+                (start - time::OffsetDateTime::now_utc()).abs() > NOTICE_START_LEEWAY
+            }),
+            "notice_start_time",
+            "at most 30 days before or after today",
         );
         match (step, violations.is_empty()) {
             (Some(step), true) => Ok(BranchOpinion {

@@ -20,6 +20,10 @@ use uuid::Uuid;
 
 use crate::store::Level;
 
+mod relief;
+
+pub use relief::ReliefReceived;
+
 /// The peer name of the ledger service.
 pub const LEDGER: &str = "ledger";
 

@@ -4,6 +4,7 @@
 //! concurrency.
 
 mod applications;
+mod committee;
 mod evidence;
 mod notices;
 mod settings;
@@ -11,6 +12,7 @@ mod steps;
 mod views;
 
 pub use applications::{ApplicationListing, ApplicationRow, Level};
+pub use committee::{EarlierDecision, NewDecision};
 pub use evidence::{EvidenceListing, EvidenceRow};
 pub use notices::NewNotice;
 pub use steps::StepRow;
