@@ -17,6 +17,7 @@ pub mod domain;
 pub mod export;
 pub mod register;
 pub mod store;
+pub mod sweep;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -77,6 +78,8 @@ pub struct Application {
     api: api::WorkflowApi,
     /// Delivers the outbox: approvals' allocation requests to funds.
     relay: Relay<WorkflowCourier>,
+    /// Passes the public notices whose time is up.
+    notice_sweep: sweep::NoticeSweep,
 }
 
 impl Application {
@@ -100,10 +103,13 @@ impl Application {
             foundation.settings.outbox.clone(),
             WorkflowCourier::new(funds),
         );
+        let notice_sweep =
+            sweep::NoticeSweep::new(api.clone(), settings.workflow.notice_sweep_interval_ms);
         Ok(Application {
             foundation,
             api,
             relay,
+            notice_sweep,
         })
     }
 
@@ -140,8 +146,12 @@ impl Application {
         // Aborted at shutdown: a delivery under way stays in the outbox and
         // is made again by the next run.
         let relay = tokio::spawn(self.relay.run());
+        // Aborted at shutdown too: a notice being passed rolls back and
+        // stays due; the next run passes it.
+        let notice_sweep = tokio::spawn(self.notice_sweep.run());
         let served = self.foundation.serve(service, shutdown).await;
         relay.abort();
+        notice_sweep.abort();
         served
     }
 }

@@ -8,6 +8,7 @@ mod committee;
 mod evidence;
 mod funds;
 mod model;
+mod notices;
 mod stack;
 
 use relief_proto::common::v1 as common;
@@ -173,6 +174,19 @@ pub(crate) async fn to_notice(
     branch_id: i64,
     branch_path: &str,
 ) -> pb::Application {
+    to_notice_started(workflow, label, branch_id, branch_path, None).await
+}
+
+/// As [`to_notice`], the notice starting `days_ago` days ago (when given):
+/// its end is computed from its start, so 8 days ago makes a 7-day notice
+/// whose time is up already — no real waiting.
+pub(crate) async fn to_notice_started(
+    workflow: &Workflow,
+    label: &str,
+    branch_id: i64,
+    branch_path: &str,
+    days_ago: Option<i64>,
+) -> pb::Application {
     let (member_id, mut member) = workflow.member(label, branch_id).await;
     let draft = member
         .create_application(pb::CreateApplicationRequest {
@@ -213,6 +227,11 @@ pub(crate) async fn to_notice(
             application_id: started.application_id.clone(),
             etag: started.etag.clone(),
             review: Some(approval()),
+            notice_start_time: days_ago.map(|days| {
+                relief_runtime::time::timestamp(
+                    time::OffsetDateTime::now_utc() - time::Duration::days(days),
+                )
+            }),
             ..Default::default()
         })
         .await

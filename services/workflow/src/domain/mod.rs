@@ -9,6 +9,7 @@ pub mod committee;
 pub mod evidence;
 pub mod evidence_rules;
 pub mod household;
+pub mod notice;
 pub mod notice_text;
 pub mod review;
 pub mod rules;

@@ -20,8 +20,10 @@ use uuid::Uuid;
 
 use crate::store::Level;
 
+mod records;
 mod relief;
 
+pub use records::RecordEntry;
 pub use relief::ReliefReceived;
 
 /// The peer name of the ledger service.

@@ -14,7 +14,7 @@ mod views;
 pub use applications::{ApplicationListing, ApplicationRow, Level};
 pub use committee::{EarlierDecision, NewDecision};
 pub use evidence::{EvidenceListing, EvidenceRow};
-pub use notices::NewNotice;
+pub use notices::{NewNotice, NoticeListing, NoticeRow, ObjectionRow};
 pub use steps::StepRow;
 pub use views::{COUNTY_LEVEL_OR_ABOVE, DecisionRow, ProposalRow, Surroundings};
 
