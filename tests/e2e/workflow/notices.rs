@@ -148,6 +148,34 @@ async fn a_notice_whose_time_is_up_passes_by_itself_and_puts_the_member_on_the_r
 }
 
 #[tokio::test]
+async fn a_member_on_the_register_already_has_their_record_adjusted_to_the_case() {
+    let workflow = Workflow::start().await;
+    let member = workflow.register.member("n-a", 12).await;
+    let earlier = workflow
+        .register
+        .department()
+        .await
+        .create_record(crate::ledger::record_request(
+            &member.member_id,
+            relief_proto::common::v1::HardshipCategory::MajorIllness,
+            2_400_000,
+        ))
+        .await
+        .expect("an earlier register row")
+        .into_inner();
+    let noticed = to_notice_started(&workflow, "n-a", 12, "/1/4/12/", DUE).await;
+    let mut staff = workflow.branch_colleague("/1/4/12/").await;
+    let passed = after_the_notice(&mut staff, &noticed.application_id).await;
+    assert_eq!(passed.state, pb::ApplicationState::SuperiorReview as i32);
+    // One active record per member: the case links to it and adjusts it.
+    assert_eq!(passed.register_record_id, earlier.record_id);
+    let row = record(&workflow, &earlier.record_id).await;
+    assert_eq!(row.category, noticed.hardship_category);
+    assert_eq!(row.description, noticed.description);
+    assert_ne!(row.etag, earlier.etag);
+}
+
+#[tokio::test]
 async fn a_branch_directly_under_the_committee_goes_from_the_notice_to_the_committee() {
     let workflow = Workflow::start().await;
     let noticed = to_notice_started(&workflow, "n-7", 7, "/1/7/", DUE).await;
