@@ -20,7 +20,12 @@ use crate::auth::Permission;
 use crate::error::{Error, Result};
 use crate::pagination::Page;
 
-/// Any fixed number: the advisory lock that orders appends within a schema.
+/// Any fixed number, seeding the advisory lock that orders appends within a
+/// schema. Advisory locks are database-wide, so the key is this number mixed
+/// with the schema's name: services sharing one database (a local run, the
+/// dev overlay) each order their own chain and never wait on another's — a
+/// workflow transaction that has audited and then calls the ledger, which
+/// audits too, would otherwise wait on itself.
 const CHAIN_LOCK: i64 = 0x7265_6c69_6566;
 
 /// The hash of an entry: SHA-256 over the predecessor's hash and each field,
@@ -60,7 +65,7 @@ pub async fn append(
     resource: &str,
     change: &serde_json::Value,
 ) -> Result<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(current_schema(), $1))")
         .bind(CHAIN_LOCK)
         .execute(&mut *tx)
         .await?;
