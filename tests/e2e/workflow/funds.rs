@@ -171,6 +171,58 @@ async fn a_whole_case_from_the_committee_to_the_signed_receipt() {
         )],
         "the register row shows the relief received"
     );
+
+    // Funds redelivers an event under a new id: acknowledged, nothing moves.
+    let funds_principal = relief_runtime::auth::TokenSigner::from_pem(
+        "funds",
+        "funds",
+        relief_tests::AUDIENCE,
+        relief_tests::DEV_FUNDS_PRIVATE_KEY,
+    )
+    .expect("funds' dev key")
+    .sign(
+        "service:funds",
+        "funds",
+        None,
+        vec![RoleBinding {
+            role: Role::Department,
+            org_path: "/1/".into(),
+        }],
+        Duration::from_secs(300),
+    )
+    .expect("funds' token");
+    let again = pb::RecordFundsProgressRequest {
+        request_id: rid(),
+        application_id: receipted.application_id.clone(),
+        stage: pb::FundsStage::Receipted as i32,
+        allocation_id: receipted.allocation_id.clone(),
+        disbursement_id: receipted.disbursement_id.clone(),
+        voucher_number: receipted.voucher_number.clone(),
+        event_time: None,
+    };
+    let acknowledged = stack
+        .workflow
+        .applications(funds_principal)
+        .await
+        .record_funds_progress(again.clone())
+        .await
+        .expect("a duplicate is acknowledged")
+        .into_inner();
+    assert_eq!(acknowledged.etag, receipted.etag, "nothing moved");
+    assert_eq!(
+        relief_on_register(&stack, &receipted.register_record_id)
+            .await
+            .len(),
+        1
+    );
+    // Nobody but funds' own principal reports funds, the department neither.
+    let user = stack
+        .reader()
+        .await
+        .record_funds_progress(again)
+        .await
+        .expect_err("only funds reports its milestones");
+    assert_eq!(user.code(), tonic::Code::PermissionDenied);
 }
 
 /// Funds refuses an allocation the committee did not decide: the decision
