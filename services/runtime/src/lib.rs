@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod forms;
 pub mod idempotency;
 pub mod ids;

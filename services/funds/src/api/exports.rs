@@ -19,9 +19,6 @@ use crate::export::{
     vouchers_xlsx,
 };
 
-/// Bytes per streamed chunk.
-const CHUNK: usize = 64 * 1024;
-
 /// The ids of a materialised path, root first: `/1/4/12/` → 1, 4, 12.
 fn path_ids(path: &str) -> Vec<i64> {
     path.split('/')
@@ -246,30 +243,9 @@ impl Funds {
     }
 }
 
-/// A file as a stream of chunks; the first names it.
+/// A generated form as a stream of chunks; the first names it.
 fn stream(file_name: String, bytes: Vec<u8>) -> FileStream {
-    let mut chunks: Vec<Result<common::FileChunk, tonic::Status>> = bytes
-        .chunks(CHUNK)
-        .map(|data| {
-            Ok(common::FileChunk {
-                data: data.to_vec(),
-                ..Default::default()
-            })
-        })
-        .collect();
-    let first = common::FileChunk {
-        file_name,
-        content_type: crate::export::XLSX_MIME.to_owned(),
-        data: Vec::new(),
-    };
-    match chunks.first_mut() {
-        Some(Ok(chunk)) => {
-            chunk.file_name = first.file_name;
-            chunk.content_type = first.content_type;
-        }
-        _ => chunks.push(Ok(first)),
-    }
-    Box::pin(futures::stream::iter(chunks))
+    relief_runtime::files::file_stream(file_name, crate::export::XLSX_MIME.to_owned(), bytes)
 }
 
 #[cfg(test)]

@@ -15,10 +15,8 @@ pub mod gates;
 mod inspection;
 mod receipts;
 
-use std::pin::Pin;
 use std::sync::Arc;
 
-use futures::Stream;
 use relief_proto::common::v1 as common;
 use relief_proto::funds::v1 as pb;
 use relief_proto::funds::v1::funds_service_server::FundsService;
@@ -32,7 +30,7 @@ use crate::domain::commands::AllocationOrder;
 use crate::register::Register;
 use crate::store::Store;
 
-pub type FileStream = Pin<Box<dyn Stream<Item = Result<common::FileChunk, Status>> + Send>>;
+pub use relief_runtime::files::FileStream;
 
 /// Who may allocate and reverse: the funds' managers and allocators.
 const ALLOCATORS: [Permission; 2] = [Permission::FundsManage, Permission::FundsAllocate];

@@ -6,7 +6,6 @@
 //! branch, in the tree's order (numeric ids, not path text). The lines
 //! themselves are built in [`super::form_lines`].
 
-use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::{Caller, Permission};
 use relief_runtime::error::{Error, FieldViolations, Result};
@@ -21,32 +20,9 @@ use crate::domain::record::RecordStatus;
 use crate::export::{FormHeader, XLSX_CONTENT_TYPE};
 use crate::store::{RecordFilter, RecordRow};
 
-/// Bytes per streamed file chunk.
-const CHUNK_BYTES: usize = 64 * 1024;
-
-/// Streams a generated file in chunks; the name and type go in the first.
+/// Streams a generated form; the name and type go in the first chunk.
 fn file_stream(file_name: String, bytes: Vec<u8>) -> FileStream {
-    let chunks: Vec<Result<common::FileChunk, Status>> = bytes
-        .chunks(CHUNK_BYTES)
-        .enumerate()
-        .map(|(index, data)| {
-            let first = index == 0;
-            Ok(common::FileChunk {
-                file_name: if first {
-                    file_name.clone()
-                } else {
-                    String::new()
-                },
-                content_type: if first {
-                    XLSX_CONTENT_TYPE.to_owned()
-                } else {
-                    String::new()
-                },
-                data: data.to_vec(),
-            })
-        })
-        .collect();
-    Box::pin(futures::stream::iter(chunks))
+    relief_runtime::files::file_stream(file_name, XLSX_CONTENT_TYPE.to_owned(), bytes)
 }
 
 /// The last id of a materialised path (`/1/4/12/` → 12).

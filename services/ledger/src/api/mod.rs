@@ -16,9 +16,6 @@ mod orgs;
 mod records;
 mod reports;
 
-use std::pin::Pin;
-
-use futures::Stream;
 use relief_proto::common::v1 as common;
 use relief_proto::ledger::v1 as pb;
 use relief_proto::ledger::v1::ledger_service_server::LedgerService;
@@ -88,7 +85,7 @@ async fn record_change(work: &mut Work, change: Change<'_>) -> Result<()> {
         .await
 }
 
-type FileStream = Pin<Box<dyn Stream<Item = Result<common::FileChunk, Status>> + Send>>;
+use relief_runtime::files::FileStream;
 
 #[tonic::async_trait]
 impl LedgerService for LedgerApi {

@@ -17,7 +17,6 @@
 //! returns the case for material, where the applicant adds it.
 
 use futures::StreamExt;
-use relief_proto::common::v1 as common;
 use relief_proto::workflow::v1::upload_evidence_request::Content;
 use relief_proto::workflow::v1::{self as pb, EvidenceKind, HospitalLevel};
 use relief_runtime::auth::Caller;
@@ -32,7 +31,7 @@ use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
 use super::{FileStream, WorkflowApi, access, flow};
-use crate::domain::evidence::{EvidenceFile, EvidenceMeta, MAX_CHUNK_BYTES, Received, Upload};
+use crate::domain::evidence::{EvidenceFile, EvidenceMeta, Received, Upload};
 use crate::domain::evidence_rules;
 use crate::domain::state::{self, State, WRONG_STATE};
 use crate::store::{COUNTY_LEVEL_OR_ABOVE, EvidenceListing, EvidenceRow, Store};
@@ -314,32 +313,12 @@ impl WorkflowApi {
         )
         .await?;
         tx.commit().await?;
-        Ok(file_stream(row.file_name, row.content_type, content))
+        Ok(relief_runtime::files::file_stream(
+            row.file_name,
+            row.content_type,
+            content,
+        ))
     }
-}
-
-/// The file in chunks of at most 1 MiB, its name and type in the first, cut
-/// as the client reads rather than all at once.
-fn file_stream(file_name: String, content_type: String, content: Vec<u8>) -> FileStream {
-    let chunks = content.len().div_ceil(MAX_CHUNK_BYTES);
-    Box::pin(futures::stream::iter((0..chunks).map(move |index| {
-        let start = index * MAX_CHUNK_BYTES;
-        let end = (start + MAX_CHUNK_BYTES).min(content.len());
-        let first = index == 0;
-        Ok(common::FileChunk {
-            file_name: if first {
-                file_name.clone()
-            } else {
-                String::new()
-            },
-            content_type: if first {
-                content_type.clone()
-            } else {
-                String::new()
-            },
-            data: content[start..end].to_vec(),
-        })
-    })))
 }
 
 /// A stored file as the API shows it.

@@ -19,9 +19,6 @@ pub mod gates;
 mod notices;
 mod reviews;
 
-use std::pin::Pin;
-
-use futures::Stream;
 use relief_proto::common::v1 as common;
 use relief_proto::workflow::v1 as pb;
 use relief_proto::workflow::v1::application_service_server::ApplicationService;
@@ -61,7 +58,7 @@ impl WorkflowApi {
     }
 }
 
-type FileStream = Pin<Box<dyn Stream<Item = Result<common::FileChunk, Status>> + Send>>;
+use relief_runtime::files::FileStream;
 
 #[tonic::async_trait]
 impl ApplicationService for WorkflowApi {
