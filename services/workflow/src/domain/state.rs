@@ -82,9 +82,12 @@ pub fn next(from: State, act: Act, returned_from: State) -> Result<State> {
             BranchReview | SuperiorReview | CommitteeReview => Some(returned_from),
             _ => None,
         },
+        // Not once the committee has decided: its allocation is already on
+        // its way to funds (the outbox), and a case withdrawn under it would
+        // leave money allocated to nobody's case.
         (
             Draft | Submitted | BranchReview | ReturnedForMaterial | PublicNotice | SuperiorReview
-            | CommitteeReview | Approved,
+            | CommitteeReview,
             Act::Withdraw,
         ) => Some(Withdrawn),
         (BranchReview | SuperiorReview | CommitteeReview, Act::Return) => Some(ReturnedForMaterial),
@@ -211,6 +214,7 @@ mod tests {
             assert!(next(from, Act::Submit, BranchReview).is_err());
         }
         assert!(next(FundsAllocated, Act::Withdraw, Unspecified).is_err());
+        assert!(next(Approved, Act::Withdraw, Unspecified).is_err());
         let refused = next(Submitted, Act::BranchApprove, Unspecified).expect_err("illegal");
         assert_eq!(refused.reason(), WRONG_STATE);
     }
