@@ -8,3 +8,4 @@ mod ledger;
 mod matrix;
 mod register;
 mod workflow;
+mod xlsx;

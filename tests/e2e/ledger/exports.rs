@@ -7,7 +7,7 @@ use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
 use tonic::Code;
 
-use super::xlsx::{column, data_rows, download, numbered, sheet};
+use crate::xlsx::{column, data_rows, download, numbered, sheet};
 use super::{Client, World, create_member, id_number, record_request};
 
 /// The register of `org_id` as the caller gets it by default: masked.

@@ -13,7 +13,6 @@ mod new_members_form;
 mod paging;
 mod relief;
 mod text_fields;
-mod xlsx;
 
 use relief_proto::common::v1 as common;
 use relief_proto::common::v1::{Date, Money, OrgRef};

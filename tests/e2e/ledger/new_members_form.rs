@@ -7,7 +7,7 @@ use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
 
 use super::forms::{date, labelled, three_on_register};
-use super::xlsx::{column, data_rows, download, sheet_at};
+use crate::xlsx::{column, data_rows, download, sheet_at};
 use super::{Client, World, create_member, id_number, record_request};
 
 /// The new-members form of 2025 of the caller's own subtree.

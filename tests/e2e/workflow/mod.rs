@@ -6,6 +6,7 @@
 mod applications;
 mod committee;
 mod evidence;
+mod forms;
 mod funds;
 mod model;
 mod notices;

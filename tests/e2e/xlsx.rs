@@ -1,4 +1,4 @@
-//! Reading the ledger's forms back with an independent .xlsx reader
+//! Reading the services' forms back with an independent .xlsx reader
 //! (calamine): the download, its sheets as text, and the raw cells.
 
 use std::io::Cursor;
