@@ -325,3 +325,27 @@ async fn after_the_spring_festival_only_a_special_case() {
         .await
         .expect("decided any time as a special case");
 }
+
+/// A case the branch marked urgent (急办) is decided after the festival too,
+/// without being a special case (measures §五.1).
+#[tokio::test]
+async fn an_urgent_case_is_decided_at_any_time() {
+    let stack = Stack::start(true).await;
+    let app = stack
+        .to_committee_marked("c-6", |app| app.year = YEAR - 1, true)
+        .await;
+    assert!(app.urgent);
+    let terms = stack
+        .department()
+        .await
+        .create_committee_proposal(proposal(
+            &app,
+            Type::SpringFestivalVisit,
+            Category::Other,
+            50_000,
+        ))
+        .await
+        .expect("an urgent case needs no special case")
+        .into_inner();
+    assert_eq!(outcome(&terms, Rule::BeforeSpringFestival), Outcome::Passed);
+}

@@ -248,6 +248,17 @@ impl Stack {
         label: &str,
         shape: impl FnOnce(&mut pb::Application),
     ) -> pb::Application {
+        self.to_committee_marked(label, shape, false).await
+    }
+
+    /// As [`Stack::to_committee`], the branch marking the case urgent (急办)
+    /// or not.
+    pub(crate) async fn to_committee_marked(
+        &self,
+        label: &str,
+        shape: impl FnOnce(&mut pb::Application),
+        urgent: bool,
+    ) -> pb::Application {
         let (member_id, mut member) = self.workflow.member(label, 7).await;
         let mut wanted = application(&member_id, 7, common::HardshipCategory::Other);
         wanted.year = YEAR;
@@ -287,7 +298,10 @@ impl Stack {
                 request_id: rid(),
                 application_id: started.application_id.clone(),
                 etag: started.etag,
-                review: Some(approval()),
+                review: Some(pb::BranchReview {
+                    urgent,
+                    ..approval()
+                }),
                 notice_start_time: Some(relief_runtime::time::timestamp(eight_days_ago)),
                 ..Default::default()
             })

@@ -44,6 +44,7 @@ fn branch_review(review: &Review) -> pb::BranchReview {
         review_time: time::OffsetDateTime::from_unix_timestamp(review.at)
             .ok()
             .map(timestamp),
+        urgent: false,
     }
 }
 
@@ -180,7 +181,10 @@ pub fn application(
         return_note: row.return_note.clone(),
         missing_evidence_kinds: missing.into_iter().map(|k| k as i32).collect(),
         evidence_count: around.evidence_count,
-        branch_review: row.branch_review.as_ref().map(|r| branch_review(&r.0)),
+        branch_review: row.branch_review.as_ref().map(|r| pb::BranchReview {
+            urgent: row.urgent,
+            ..branch_review(&r.0)
+        }),
         public_notice_id: around
             .public_notice_id
             .map(|id| id.to_string())
@@ -198,5 +202,6 @@ pub fn application(
         update_time: Some(timestamp(row.updated_at)),
         submit_time: row.submitted_at.map(timestamp),
         etag: etag_of(row.version),
+        urgent: row.urgent,
     })
 }

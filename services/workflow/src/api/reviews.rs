@@ -100,6 +100,7 @@ impl WorkflowApi {
                 if let Some(excluded) = command.excluding_ground() {
                     return Err(excluded);
                 }
+                row.urgent = command.urgent;
                 self.check_proof(&mut work, &row).await?;
                 flow::advance(
                     &mut work,

@@ -225,6 +225,9 @@ pub struct BranchOpinion {
     pub opinion: Opinion,
     pub notice_start: Option<time::OffsetDateTime>,
     pub notice_text: String,
+    /// 急办 — the branch finds the case cannot wait for the Spring Festival
+    /// round (only with an approval).
+    pub urgent: bool,
 }
 
 impl TryFrom<pb::SubmitBranchReviewRequest> for BranchOpinion {
@@ -232,6 +235,12 @@ impl TryFrom<pb::SubmitBranchReviewRequest> for BranchOpinion {
     fn try_from(r: pb::SubmitBranchReviewRequest) -> Result<Self, FieldViolations> {
         let mut violations = FieldViolations::new();
         let review = r.review.unwrap_or_default();
+        let urgent = review.urgent;
+        violations.check(
+            urgent && review.decision != ReviewDecision::Approve as i32,
+            "review.urgent",
+            "only an approval marks a case urgent",
+        );
         let (step, decision) = opinion(
             step(&r.application_id, &r.etag, "", "comment", false),
             &review.findings,
@@ -304,6 +313,7 @@ impl TryFrom<pb::SubmitBranchReviewRequest> for BranchOpinion {
                 },
                 notice_start,
                 notice_text: r.notice_text.trim().to_owned(),
+                urgent,
             }),
             _ => Err(violations),
         }
