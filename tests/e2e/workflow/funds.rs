@@ -10,7 +10,7 @@ use relief_proto::common::v1::{HardshipCategory as Category, ReliefType as Type}
 use relief_proto::funds::v1 as funds;
 use relief_proto::workflow::v1 as pb;
 use relief_runtime::auth::{Role, RoleBinding};
-use relief_tests::{Bearer, channel, raw_pool, token_for};
+use relief_tests::{raw_pool, token_for};
 use std::time::Duration;
 
 use super::rid;
@@ -79,11 +79,7 @@ async fn pay_and_receipt(stack: &Stack, allocated: &pb::Application) -> pb::Appl
             org_path: "/1/7/".into(),
         }],
     );
-    let addr = stack.funds.as_ref().expect("funds runs").addr;
-    let mut clerk = funds::funds_service_client::FundsServiceClient::with_interceptor(
-        channel(addr).await,
-        Bearer(clerk),
-    );
+    let mut clerk = stack.funds_as(clerk).await;
     clerk
         .record_receipt(funds::RecordReceiptRequest {
             request_id: rid(),
@@ -325,4 +321,32 @@ async fn with_funds_down_at_the_decision_the_case_completes_once_funds_is_back()
     .await
     .expect("the outbox");
     assert_eq!(undelivered, 0, "the outbox is empty");
+}
+
+/// The same case told through the gateway, as web frontends and internal
+/// programs reach the services: every call of the member, the branch, the
+/// department, the committee and the paying unit goes through its gRPC port.
+#[tokio::test]
+async fn a_whole_case_through_the_gateway() {
+    let mut stack = Stack::start(true).await;
+    stack.behind_gateway().await;
+    let approved = approved_case(&stack, "w-9").await;
+    let allocated = stack
+        .wait_for(
+            &approved.application_id,
+            pb::ApplicationState::FundsAllocated,
+        )
+        .await;
+    let receipted = pay_and_receipt(&stack, &allocated).await;
+    assert_eq!(receipted.state, pb::ApplicationState::Receipted as i32);
+    assert_eq!(
+        allocations_of(&stack, &approved.application_id).await.len(),
+        1
+    );
+    let entries = relief_on_register(&stack, &receipted.register_record_id).await;
+    assert_eq!(
+        entries.len(),
+        1,
+        "the register row shows the relief received"
+    );
 }

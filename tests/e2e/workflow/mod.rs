@@ -31,6 +31,9 @@ pub(crate) type Applications = ApplicationServiceClient<InterceptedService<Chann
 pub(crate) struct Workflow {
     pub(crate) service: Spawned,
     pub(crate) register: Register,
+    /// Where clients call: the workflow itself, or a gateway in front of
+    /// every service (the stories told through the gateway).
+    pub(crate) front: std::net::SocketAddr,
 }
 
 impl Workflow {
@@ -43,11 +46,16 @@ impl Workflow {
     ) -> Workflow {
         let register = Register::start().await;
         let service = spawn_workflow(&register.service, configure).await;
-        Workflow { service, register }
+        let front = service.addr;
+        Workflow {
+            service,
+            register,
+            front,
+        }
     }
 
     pub(crate) async fn applications(&self, bearer: String) -> Applications {
-        ApplicationServiceClient::with_interceptor(channel(self.service.addr).await, Bearer(bearer))
+        ApplicationServiceClient::with_interceptor(channel(self.front).await, Bearer(bearer))
     }
 
     /// A caller with one role on one node.

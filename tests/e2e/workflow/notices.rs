@@ -198,11 +198,18 @@ async fn the_notice_ends_by_itself_across_a_restart_of_the_service() {
     let waiting = application(&mut staff, &noticed.application_id).await;
     assert_eq!(waiting.state, pb::ApplicationState::PublicNotice as i32);
 
-    let Workflow { service, register } = workflow;
+    let Workflow {
+        service, register, ..
+    } = workflow;
     let schema = service.schema.clone();
     service.stop_and_wait().await.expect("stopped");
     let service = spawn_workflow_on(&schema, &register.service, |_| {}).await;
-    let workflow = Workflow { service, register };
+    let front = service.addr;
+    let workflow = Workflow {
+        service,
+        register,
+        front,
+    };
     let mut staff = workflow.branch_colleague("/1/4/12/").await;
     let passed = after_the_notice(&mut staff, &noticed.application_id).await;
     assert_eq!(passed.state, pb::ApplicationState::SuperiorReview as i32);

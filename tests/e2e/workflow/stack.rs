@@ -17,8 +17,8 @@ use relief_runtime::auth::{Role, RoleBinding};
 use relief_runtime::config::TrustedKey;
 use relief_runtime::outbox::RelaySettings;
 use relief_tests::{
-    Bearer, DEV_FUNDS_PUBLIC_KEY, DEV_WORKFLOW_PUBLIC_KEY, Spawned, channel, funds_reads_ledger,
-    spawn_funds, token, token_for, unique_schema,
+    Bearer, DEV_FUNDS_PUBLIC_KEY, DEV_WORKFLOW_PUBLIC_KEY, GatewayOptions, Spawned, channel,
+    funds_reads_ledger, spawn_funds, spawn_gateway, token, token_for, unique_schema,
 };
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -57,6 +57,7 @@ pub(crate) struct Stack {
     funds_schema: String,
     funds_port: u16,
     budgeted: bool,
+    gateway: Option<Spawned>,
 }
 
 impl Stack {
@@ -85,6 +86,7 @@ impl Stack {
             funds_schema: unique_schema("funds"),
             funds_port,
             budgeted: false,
+            gateway: None,
         };
         if funds_up {
             stack.start_funds().await;
@@ -128,8 +130,36 @@ impl Stack {
     }
 
     pub(crate) async fn funds(&self, role: Role, path: &str) -> Funds {
-        let addr = self.funds.as_ref().expect("funds runs").addr;
-        FundsServiceClient::with_interceptor(channel(addr).await, Bearer(token(role, path)))
+        self.funds_as(token(role, path)).await
+    }
+
+    /// Funds as `bearer` calls it: directly, or through the gateway when the
+    /// stack has one in front.
+    pub(crate) async fn funds_as(&self, bearer: String) -> Funds {
+        let addr = match &self.gateway {
+            Some(gateway) => gateway.addr,
+            None => self.funds.as_ref().expect("funds runs").addr,
+        };
+        FundsServiceClient::with_interceptor(channel(addr).await, Bearer(bearer))
+    }
+
+    /// Puts a gateway in front of the ledger, the workflow and funds, and
+    /// sends every later call of the stack's clients through it.
+    pub(crate) async fn behind_gateway(&mut self) {
+        let funds = std::net::SocketAddr::from(([127, 0, 0, 1], self.funds_port));
+        let gateway = spawn_gateway(
+            &self.workflow.register.service,
+            GatewayOptions {
+                peers: vec![
+                    ("workflow".to_owned(), self.workflow.service.addr),
+                    ("funds".to_owned(), funds),
+                ],
+                ..GatewayOptions::default()
+            },
+        )
+        .await;
+        self.workflow.front = gateway.addr;
+        self.gateway = Some(gateway);
     }
 
     /// 2026 and 2027 budgeted; standards of 2026 and 2027: a visit 500 元
@@ -184,10 +214,7 @@ impl Stack {
     }
 
     pub(crate) async fn committee_as(&self, bearer: String) -> Committee {
-        CommitteeServiceClient::with_interceptor(
-            channel(self.workflow.service.addr).await,
-            Bearer(bearer),
-        )
+        CommitteeServiceClient::with_interceptor(channel(self.workflow.front).await, Bearer(bearer))
     }
 
     /// 组织部 — proposes.
