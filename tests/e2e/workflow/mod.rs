@@ -4,6 +4,7 @@
 //! members and organisations.
 
 mod applications;
+mod calendar;
 mod committee;
 mod evidence;
 mod forms;

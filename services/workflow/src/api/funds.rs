@@ -143,7 +143,7 @@ impl WorkflowApi {
         let received_on = progress
             .at
             .unwrap_or_else(OffsetDateTime::now_utc)
-            .to_offset(super::deadlines::BEIJING)
+            .to_offset(relief_runtime::time::BEIJING)
             .date()
             .min(relief_runtime::time::today());
         self.register

@@ -13,8 +13,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::convert::household_aad;
-use super::deadlines::end_of_day_after;
-use super::{WorkflowApi, access, flow};
+use super::{WorkflowApi, access, deadlines, flow};
 use crate::domain::evidence_rules::{self, EVIDENCE_MISSING};
 use crate::domain::household::Household;
 use crate::domain::notice_text::{NoticeFacts, default_text};
@@ -119,7 +118,7 @@ impl WorkflowApi {
                 };
                 // The notice ends by itself (the sweep); the state's
                 // deadline is its end.
-                let ends_at = end_of_day_after(starts_at, settings.notice_days);
+                let ends_at = deadlines::notice_end(work.tx(), &settings, starts_at).await?;
                 Store::start_notice(
                     work.tx(),
                     &NewNotice {
@@ -199,7 +198,7 @@ impl WorkflowApi {
         let household: Household = self
             .sealer
             .open(&household_aad(row), &row.household_sealed)?;
-        let year = at.to_offset(super::deadlines::BEIJING).year();
+        let year = at.to_offset(relief_runtime::time::BEIJING).year();
         let age = member
             .birth_date
             .as_ref()

@@ -8,6 +8,7 @@ pub mod application;
 pub mod committee;
 pub mod evidence;
 pub mod evidence_rules;
+pub mod holidays;
 pub mod household;
 pub mod notice;
 pub mod notice_text;

@@ -4,6 +4,7 @@
 //! concurrency.
 
 mod applications;
+mod calendar;
 mod committee;
 mod evidence;
 mod notices;
@@ -12,9 +13,11 @@ mod steps;
 mod views;
 
 pub use applications::{ApplicationListing, ApplicationRow, Level};
+pub use calendar::{HolidayEntry, HolidayRow};
 pub use committee::{EarlierDecision, NewDecision};
 pub use evidence::{EvidenceListing, EvidenceRow};
 pub use notices::{NewNotice, NoticeListing, NoticeRow, ObjectionRow};
+pub use settings::StoredSettings;
 pub use steps::StepRow;
 pub use views::{COUNTY_LEVEL_OR_ABOVE, DecisionRow, ProposalRow, Surroundings};
 
