@@ -7,7 +7,7 @@ use relief_proto::workflow::v1 as pb;
 use relief_proto::workflow::v1::calendar_service_client::CalendarServiceClient;
 use relief_runtime::auth::Role;
 use relief_runtime::error::field_violations;
-use relief_runtime::time::{BEIJING, from_timestamp, today};
+use relief_runtime::time::{BEIJING, from_timestamp, to_proto, today};
 use relief_tests::{Bearer, channel, token};
 use time::{Duration, Weekday};
 use tonic::Code;
@@ -68,49 +68,93 @@ async fn the_spring_festival_of_any_year_is_computed_for_anyone_signed_in() {
 async fn the_department_keeps_the_holiday_schedule_as_data() {
     let workflow = Workflow::start().await;
     let mut department = calendar(&workflow, Role::Department, "/1/").await;
-    let schedule = pb::HolidayCalendar {
-        year: 2026,
-        entries: vec![
-            entry(day(2026, 2, 14), pb::HolidayKind::MakeupWorkday, "春节"),
-            entry(day(2026, 2, 16), pb::HolidayKind::Holiday, "春节"),
-            entry(day(2026, 2, 17), pb::HolidayKind::Holiday, "春节"),
-        ],
-        source: "国办发明电〔2025〕7号".into(),
-        ..Default::default()
-    };
-    let put = department
-        .put_holiday_calendar(pb::PutHolidayCalendarRequest {
-            request_id: rid(),
-            calendar: Some(schedule.clone()),
-            reason: "国务院办公厅通知".into(),
-        })
-        .await
-        .expect("put")
-        .into_inner();
-    assert_eq!(put.entries.len(), 3);
-    let read = calendar(&workflow, Role::BranchStaff, "/1/4/12/")
-        .await
+    let mut staff = calendar(&workflow, Role::BranchStaff, "/1/4/12/").await;
+
+    // 2026 comes with the service (migration 0002): the State Council's
+    // schedule, the Spring Festival week off and its two Saturdays worked.
+    let seeded = staff
         .get_holiday_calendar(pb::GetHolidayCalendarRequest { year: 2026 })
         .await
         .expect("anyone reads it")
         .into_inner();
+    assert_eq!(
+        seeded.entries.len(),
+        39,
+        "33 days off (14 of them weekend days), 6 weekend days worked"
+    );
+    let of_kind = |kind: pb::HolidayKind| -> Vec<Option<common::Date>> {
+        seeded
+            .entries
+            .iter()
+            .filter(|e| e.kind == kind as i32 && e.name == "春节")
+            .map(|e| e.date)
+            .collect()
+    };
+    let festival_off: Vec<_> = (15..=23).map(|d| day(2026, 2, d)).collect();
+    assert_eq!(of_kind(pb::HolidayKind::Holiday), festival_off);
+    assert_eq!(
+        of_kind(pb::HolidayKind::MakeupWorkday),
+        [day(2026, 2, 14), day(2026, 2, 28)]
+    );
+
+    // A year nobody put is not found; the department puts it.
+    let missing = staff
+        .get_holiday_calendar(pb::GetHolidayCalendarRequest { year: 2031 })
+        .await
+        .expect_err("nobody put 2031");
+    assert_eq!(missing.code(), Code::NotFound);
+    let schedule = pb::HolidayCalendar {
+        year: 2031,
+        entries: vec![
+            entry(day(2031, 1, 26), pb::HolidayKind::MakeupWorkday, "春节"),
+            entry(day(2031, 1, 23), pb::HolidayKind::Holiday, "春节"),
+            entry(day(2031, 1, 24), pb::HolidayKind::Holiday, "春节"),
+        ],
+        source: "国办发明电〔2030〕1号".into(),
+        ..Default::default()
+    };
+    let request = pb::PutHolidayCalendarRequest {
+        request_id: rid(),
+        calendar: Some(schedule.clone()),
+        reason: "国务院办公厅通知".into(),
+    };
+    let put = department
+        .put_holiday_calendar(request.clone())
+        .await
+        .expect("put")
+        .into_inner();
+    assert_eq!(put.entries.len(), 3);
+    assert_eq!(put.entries[0].date, day(2031, 1, 23), "in date order");
+    let replayed = department
+        .put_holiday_calendar(request)
+        .await
+        .expect("a replay answers again")
+        .into_inner();
+    assert_eq!(replayed.etag, put.etag, "and does nothing");
+    let read = staff
+        .get_holiday_calendar(pb::GetHolidayCalendarRequest { year: 2031 })
+        .await
+        .expect("anyone reads it")
+        .into_inner();
     assert_eq!(read.etag, put.etag);
-    assert_eq!(read.source, "国办发明电〔2025〕7号");
+    assert_eq!(read.source, "国办发明电〔2030〕1号");
 
     // Created over nothing again, or over a stale etag: refused.
-    for etag in ["", "7"] {
+    for (year, etag) in [(2031, ""), (2031, "7"), (2026, "")] {
         let stale = department
             .put_holiday_calendar(pb::PutHolidayCalendarRequest {
                 request_id: rid(),
                 calendar: Some(pb::HolidayCalendar {
+                    year,
                     etag: etag.into(),
+                    entries: Vec::new(),
                     ..schedule.clone()
                 }),
                 reason: "更正".into(),
             })
             .await
             .expect_err("stale");
-        assert_eq!(stale.code(), Code::Aborted, "etag {etag:?}");
+        assert_eq!(stale.code(), Code::Aborted, "{year} etag {etag:?}");
     }
     let bad = department
         .put_holiday_calendar(pb::PutHolidayCalendarRequest {
@@ -137,23 +181,38 @@ async fn the_department_keeps_the_holiday_schedule_as_data() {
             "calendar.entries[1].name"
         ]
     );
-    let staff = calendar(&workflow, Role::BranchStaff, "/1/4/12/")
+
+    // Only the department bound at the committee keeps the schedule: not
+    // branch staff, not a member, not a department bound lower down.
+    for (role, path) in [
+        (Role::BranchStaff, "/1/4/12/"),
+        (Role::Member, "/1/4/12/"),
+        (Role::Department, "/1/4/"),
+    ] {
+        let refused = calendar(&workflow, role, path)
+            .await
+            .put_holiday_calendar(pb::PutHolidayCalendarRequest {
+                request_id: rid(),
+                calendar: Some(pb::HolidayCalendar {
+                    etag: put.etag.clone(),
+                    ..schedule.clone()
+                }),
+                reason: "试".into(),
+            })
+            .await
+            .expect_err("not the committee's department");
+        assert_eq!(refused.code(), Code::PermissionDenied, "{role:?} at {path}");
+    }
+    let after = staff
+        .get_holiday_calendar(pb::GetHolidayCalendarRequest { year: 2031 })
         .await
-        .put_holiday_calendar(pb::PutHolidayCalendarRequest {
-            request_id: rid(),
-            calendar: Some(pb::HolidayCalendar {
-                year: 2028,
-                ..Default::default()
-            }),
-            reason: "试".into(),
-        })
-        .await
-        .expect_err("not the department");
-    assert_eq!(staff.code(), Code::PermissionDenied);
+        .expect("still there")
+        .into_inner();
+    assert_eq!(after.etag, put.etag, "a refused put changes nothing");
 }
 
 #[tokio::test]
-async fn a_notice_in_working_days_skips_the_weekends() {
+async fn a_notice_in_working_days_skips_weekends_and_holidays() {
     let workflow = Workflow::start().await;
     let mut department = calendar(&workflow, Role::Department, "/1/").await;
     let settings = department
@@ -211,9 +270,89 @@ async fn a_notice_in_working_days_skips_the_weekends() {
         .await
         .expect_err("stale");
     assert_eq!(stale.code(), Code::Aborted);
+    let bad = department
+        .update_workflow_settings(pb::UpdateWorkflowSettingsRequest {
+            request_id: rid(),
+            settings: Some(pb::WorkflowSettings {
+                notice_days: 0,
+                state_deadlines: vec![
+                    rule(pb::ApplicationState::PublicNotice, 5),
+                    rule(pb::ApplicationState::Submitted, 400),
+                ],
+                etag: changed.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec![
+                    "notice_days".into(),
+                    "state_deadlines".into(),
+                    "colour".into(),
+                ],
+            }),
+            reason: String::new(),
+        })
+        .await
+        .expect_err("bad settings");
+    let mut fields: Vec<String> = field_violations(&bad).into_iter().map(|(f, _)| f).collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "reason",
+            "settings.notice_days",
+            "settings.state_deadlines[0].state",
+            "settings.state_deadlines[1].days",
+            "update_mask",
+        ]
+    );
 
-    // Seven working days from a Friday: the next week and Monday, Tuesday.
+    // The week after that Friday has two days off and a Saturday worked
+    // (put for every year the notice may reach; whole years replaced).
+    let schedule = [
+        (friday + Duration::days(4), pb::HolidayKind::Holiday),
+        (friday + Duration::days(5), pb::HolidayKind::Holiday),
+        (friday + Duration::days(8), pb::HolidayKind::MakeupWorkday),
+    ];
+    for year in friday.year()..=(friday + Duration::days(14)).year() {
+        let etag = match department
+            .get_holiday_calendar(pb::GetHolidayCalendarRequest { year })
+            .await
+        {
+            Ok(existing) => existing.into_inner().etag,
+            Err(status) if status.code() == Code::NotFound => String::new(),
+            Err(status) => panic!("reading {year}: {status}"),
+        };
+        let entries = schedule
+            .iter()
+            .filter(|(date, _)| date.year() == year)
+            .map(|&(date, kind)| entry(Some(to_proto(date)), kind, "测试"))
+            .collect();
+        department
+            .put_holiday_calendar(pb::PutHolidayCalendarRequest {
+                request_id: rid(),
+                calendar: Some(pb::HolidayCalendar {
+                    year,
+                    entries,
+                    etag,
+                    ..Default::default()
+                }),
+                reason: "测试安排".into(),
+            })
+            .await
+            .expect("the schedule put");
+    }
+
+    // Seven working days from that Friday: Monday, Thursday, Friday, the
+    // Saturday worked, then Monday to Wednesday; to 24:00 of Wednesday.
     let working_days = to_notice_started(&workflow, "k-2", 12, "/1/4/12/", Some(days_ago)).await;
-    assert_eq!(ends(&working_days).date(), friday + Duration::days(12));
+    assert_eq!(ends(&working_days).date(), friday + Duration::days(13));
     assert_eq!(ends(&working_days).hour(), 0, "at 24:00 Beijing time");
+}
+
+fn rule(state: pb::ApplicationState, days: i32) -> pb::StateDeadlineRule {
+    pb::StateDeadlineRule {
+        state: state as i32,
+        days,
+        day_kind: pb::DayKind::Calendar as i32,
+    }
 }

@@ -12,9 +12,17 @@ use time::{Date, OffsetDateTime};
 use super::Store;
 use crate::calendar::HolidayCalendar;
 
+// Dates are stored as "2026-02-15", spelled out here: `time`'s own serde
+// form follows its crate features (a `[year, ordinal]` pair without
+// `serde-human-readable`), so a feature switched on anywhere in the build
+// would make stored schedules unreadable; and the seed migrations write
+// the dates by hand.
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+
 /// One listed day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HolidayEntry {
+    #[serde(with = "iso_date")]
     pub date: Date,
     pub kind: i32,
     pub name: String,
@@ -99,5 +107,26 @@ impl Store {
         };
         HolidayCalendar::new(of(HolidayKind::Holiday), of(HolidayKind::MakeupWorkday))
             .map_err(|err| Error::internal("the stored holiday schedule", err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    /// The form the seed migrations write by hand.
+    #[test]
+    fn an_entry_is_stored_with_its_date_spelled_out() {
+        let entry = HolidayEntry {
+            date: date!(2026 - 02 - 15),
+            kind: HolidayKind::Holiday as i32,
+            name: "春节".into(),
+        };
+        let json = serde_json::to_string(&entry).expect("serialised");
+        assert_eq!(json, r#"{"date":"2026-02-15","kind":1,"name":"春节"}"#);
+        let back: HolidayEntry = serde_json::from_str(&json).expect("read back");
+        assert_eq!(back, entry);
     }
 }
