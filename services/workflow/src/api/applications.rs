@@ -458,7 +458,6 @@ impl WorkflowApi {
             now,
         )
         .await?;
-        row.close_reason = step.comment.clone();
         Store::cancel_running_notice(work.tx(), row.application_id, now).await?;
         row.version = Store::save_application(work.tx(), &row).await?;
         let answer = self.answer(&mut work, &row).await?;
@@ -506,8 +505,6 @@ impl WorkflowApi {
             now,
         )
         .await?;
-        row.returned_from_state = from as i32;
-        row.return_note = order.step.comment.clone();
         row.requested_evidence = order.kinds.clone();
         row.version = Store::save_application(work.tx(), &row).await?;
         let answer = self.answer(&mut work, &row).await?;

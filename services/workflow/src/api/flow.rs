@@ -58,6 +58,17 @@ pub async fn advance(
         row.return_note.clear();
         row.requested_evidence.clear();
     }
+    // What the step means for the case beyond its state: a return waits for
+    // the stage that returned it, with the note; a refusal or withdrawal
+    // keeps its reason. Callers may refine the reason afterwards.
+    match to {
+        State::ReturnedForMaterial => {
+            row.returned_from_state = from as i32;
+            row.return_note = comment.to_owned();
+        }
+        State::Refused | State::Withdrawn => row.close_reason = comment.to_owned(),
+        _ => {}
+    }
     record(work, row, act.action(), from, to, comment, now).await?;
     Ok(to)
 }

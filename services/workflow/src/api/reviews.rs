@@ -18,8 +18,18 @@ use crate::domain::evidence_rules::{self, EVIDENCE_MISSING};
 use crate::domain::household::Household;
 use crate::domain::notice_text::{NoticeFacts, default_text};
 use crate::domain::review::{BranchOpinion, Opinion, Review, Step, SuperiorOpinion};
+use crate::domain::settings::FlowSettings;
 use crate::domain::state::{self, Act, State};
 use crate::store::{ApplicationRow, NewNotice, Store};
+
+/// The step a reviewer's refusal or return is (approval differs per level).
+fn refusal_or_return(decision: ReviewDecision) -> Act {
+    if decision == ReviewDecision::Refuse {
+        Act::Refuse
+    } else {
+        Act::Return
+    }
+}
 
 fn review_of(caller: &Caller, opinion: &Opinion, now: OffsetDateTime) -> Review {
     Review {
@@ -110,66 +120,68 @@ impl WorkflowApi {
                     now,
                 )
                 .await?;
-                let starts_at = command.notice_start.unwrap_or(now);
-                let text = if command.notice_text.is_empty() {
-                    self.notice_text(&row, starts_at).await?
-                } else {
-                    command.notice_text.clone()
-                };
-                // The notice ends by itself (the sweep); the state's
-                // deadline is its end.
-                let ends_at = deadlines::notice_end(work.tx(), &settings, starts_at).await?;
-                Store::start_notice(
-                    work.tx(),
-                    &NewNotice {
-                        public_notice_id: Uuid::new_v4(),
-                        application_id: row.application_id,
-                        org_id: row.branch_id,
-                        org_name: row.branch_name.clone(),
-                        org_path: row.branch_path.clone(),
-                        notice_text: text,
-                        days: settings.notice_days,
-                        day_kind: if settings.notice_day_kind == 0 {
-                            DayKind::Calendar as i32
-                        } else {
-                            settings.notice_day_kind
-                        },
-                        starts_at,
-                        ends_at,
-                    },
-                )
-                .await?;
-                row.state_deadline = Some(ends_at);
+                self.put_up_notice(&mut work, &mut row, &command, &settings, now)
+                    .await?;
             }
-            ReviewDecision::Refuse => {
+            other => {
                 flow::advance(
                     &mut work,
                     &mut row,
-                    Act::Refuse,
+                    refusal_or_return(other),
                     &opinion.reason,
                     &settings,
                     now,
                 )
                 .await?;
-                row.close_reason = opinion.reason.clone();
-            }
-            _ => {
-                flow::advance(
-                    &mut work,
-                    &mut row,
-                    Act::Return,
-                    &opinion.reason,
-                    &settings,
-                    now,
-                )
-                .await?;
-                row.returned_from_state = State::BranchReview as i32;
-                row.return_note = opinion.reason.clone();
             }
         }
         row.version = Store::save_application(work.tx(), &row).await?;
         let answer = self.answer(&mut work, &row).await?;
         Ok(work.done(answer))
+    }
+
+    /// 公示 — puts up the notice of an approved case: the text (generated
+    /// unless the branch wrote one), its end by the settings (the state's
+    /// deadline too); the sweep ends it when its time is up.
+    async fn put_up_notice(
+        &self,
+        work: &mut Work,
+        row: &mut ApplicationRow,
+        command: &BranchOpinion,
+        settings: &FlowSettings,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let starts_at = command.notice_start.unwrap_or(now);
+        let text = if command.notice_text.is_empty() {
+            self.notice_text(row, starts_at).await?
+        } else {
+            command.notice_text.clone()
+        };
+        // The notice ends by itself (the sweep); the state's
+        // deadline is its end.
+        let ends_at = deadlines::notice_end(work.tx(), settings, starts_at).await?;
+        Store::start_notice(
+            work.tx(),
+            &NewNotice {
+                public_notice_id: Uuid::new_v4(),
+                application_id: row.application_id,
+                org_id: row.branch_id,
+                org_name: row.branch_name.clone(),
+                org_path: row.branch_path.clone(),
+                notice_text: text,
+                days: settings.notice_days,
+                day_kind: if settings.notice_day_kind == 0 {
+                    DayKind::Calendar as i32
+                } else {
+                    settings.notice_day_kind
+                },
+                starts_at,
+                ends_at,
+            },
+        )
+        .await?;
+        row.state_deadline = Some(ends_at);
+        Ok(())
     }
 
     /// The proof the category needs must be there before the case leaves
@@ -233,21 +245,12 @@ impl WorkflowApi {
     ) -> Result<Done<pb::Application>> {
         let mut row =
             Self::lock(&mut work, opinion.step.application_id, opinion.step.version).await?;
-        let current = state::from_stored(row.state)?;
         let Some(level) = row.current_level().cloned() else {
             access::read(&caller, &row)?;
-            return Err(state::next(
-                current,
-                Act::SuperiorApprove { last_level: true },
-                State::Unspecified,
-            )
-            .err()
-            .unwrap_or_else(|| {
-                Error::refused(
-                    state::WRONG_STATE,
-                    "no superior organisation reviews this application",
-                )
-            }));
+            return Err(Error::refused(
+                state::WRONG_STATE,
+                "no superior organisation reviews this application: its branch is directly under the committee",
+            ));
         };
         access::reviewer(&caller, &row, Permission::SuperiorReview, &level.path)?;
         flow::check_etag(&row)?;
@@ -295,30 +298,16 @@ impl WorkflowApi {
                     row.review_level += 1;
                 }
             }
-            ReviewDecision::Refuse => {
+            other => {
                 flow::advance(
                     &mut work,
                     &mut row,
-                    Act::Refuse,
+                    refusal_or_return(other),
                     &opinion.reason,
                     &settings,
                     now,
                 )
                 .await?;
-                row.close_reason = opinion.reason.clone();
-            }
-            _ => {
-                flow::advance(
-                    &mut work,
-                    &mut row,
-                    Act::Return,
-                    &opinion.reason,
-                    &settings,
-                    now,
-                )
-                .await?;
-                row.returned_from_state = State::SuperiorReview as i32;
-                row.return_note = opinion.reason.clone();
             }
         }
         row.version = Store::save_application(work.tx(), &row).await?;
