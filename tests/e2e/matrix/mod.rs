@@ -23,6 +23,8 @@ mod identity_rows;
 mod ledger_rows;
 mod report;
 mod rows;
+mod review_rows;
+mod workflow_rows;
 
 use std::time::Instant;
 
@@ -35,13 +37,17 @@ use call::{Outcome, Streaming, call};
 use completeness::Methods;
 use fixture::{Fixture, user_token};
 use report::{Report, answers_when_allowed};
-use rows::{Build, FUNDS, IDENTITY, LEDGER, Need, Row, Scope, Target};
+use rows::{
+    APPLICATIONS, AUDIT, Build, CALENDAR, COMMITTEE, FUNDS, IDENTITY, LEDGER, Level, Need, Row,
+    Scope, Target,
+};
 
 /// Every row of the matrix.
 fn all_rows() -> Vec<Row> {
     let mut rows = ledger_rows::rows();
     rows.extend(funds_rows::rows());
     rows.extend(identity_rows::rows());
+    rows.extend(workflow_rows::rows());
     rows
 }
 
@@ -93,6 +99,12 @@ fn callers(fixture: &Fixture) -> Vec<Caller> {
     callers
 }
 
+/// The path of the node above `path` (`/1/4/12/` → `/1/4/`).
+fn parent(path: &str) -> &str {
+    let inner = path.trim_end_matches('/');
+    inner.rfind('/').map_or(path, |at| &path[..=at])
+}
+
 /// What a cell must come to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
@@ -102,16 +114,34 @@ enum Expect {
 
 impl Expect {
     fn of(row: &Row, caller: &Caller, target_path: &str) -> Expect {
-        if !row.need.held_by(caller.role) {
-            return Expect::Denied(Code::PermissionDenied);
-        }
+        let role = caller.role;
+        let in_subtree = target_path.starts_with(&caller.path);
         let covered = match (row.need, row.scope) {
             (Need::Open | Need::SignedIn, _) | (_, Scope::Anywhere) => true,
-            (_, Scope::Committee) => caller.path == ROOT,
-            (_, Scope::Target) => target_path.starts_with(&caller.path),
+            (_, Scope::Committee | Scope::Above(Level::Committee)) => caller.path == ROOT,
+            (_, Scope::Target) => in_subtree,
+            (_, Scope::Above(Level::Superior)) => parent(target_path).starts_with(&caller.path),
         };
-        if covered {
+        // What lets a caller in at all: the row's need, or the method's
+        // wider gate (a case's read).
+        let gate = row.gate.unwrap_or(row.need);
+        if !row.need.held_by(role) && !gate.held_by(role) {
+            return Expect::Denied(Code::PermissionDenied);
+        }
+        // A hidden case: who may not read it is told nothing of it, before
+        // anything else.
+        let sees = in_subtree && !gate.only_as_applicant(role);
+        if row.out_of_scope == Code::NotFound && row.scope.per_target() && !sees {
+            return Expect::Denied(Code::NotFound);
+        }
+        if !row.need.held_by(role) {
+            return Expect::Denied(Code::PermissionDenied);
+        }
+        if covered && !row.need.only_as_applicant(role) {
             Expect::Allowed
+        } else if matches!(row.scope, Scope::Above(_)) {
+            // It sees the case; it does not act at that level.
+            Expect::Denied(Code::PermissionDenied)
         } else {
             Expect::Denied(row.out_of_scope)
         }
@@ -198,7 +228,7 @@ async fn every_rpc_by_every_role_on_own_sibling_and_other_subtrees() {
     let mut plan = Vec::new();
     for caller in &callers {
         for (index, row) in rows.iter().enumerate() {
-            let targets: &[Target] = if row.scope == Scope::Target {
+            let targets: &[Target] = if row.scope.per_target() {
                 &Target::ALL
             } else {
                 &[Target::Own]
@@ -271,7 +301,7 @@ async fn run_all(
             Cell {
                 row: index,
                 caller: caller.label(),
-                target: if row.scope == Scope::Target {
+                target: if row.scope.per_target() {
                     target.label()
                 } else {
                     "—"
@@ -301,6 +331,7 @@ async fn run(
         LEDGER => fixture.ledger_channel.clone(),
         FUNDS => fixture.funds_channel.clone(),
         IDENTITY => fixture.gateway_channel.clone(),
+        APPLICATIONS | COMMITTEE | CALENDAR | AUDIT => fixture.workflow_channel.clone(),
         other => {
             return Outcome {
                 code: Code::Unimplemented,

@@ -12,6 +12,10 @@ use super::fixture::Fixture;
 pub const LEDGER: &str = "relief.ledger.v1.LedgerService";
 pub const FUNDS: &str = "relief.funds.v1.FundsService";
 pub const IDENTITY: &str = "relief.gateway.v1.IdentityService";
+pub const APPLICATIONS: &str = "relief.workflow.v1.ApplicationService";
+pub const COMMITTEE: &str = "relief.workflow.v1.CommitteeService";
+pub const CALENDAR: &str = "relief.workflow.v1.CalendarService";
+pub const AUDIT: &str = "relief.workflow.v1.AuditService";
 
 /// What a caller must hold to be allowed at all.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +37,19 @@ pub enum Need {
     /// (The name says which service, for the reader of the row: every caller
     /// of the matrix is a user, so none is it.)
     ServicePrincipal(#[allow(dead_code)] &'static str),
+    /// A relief case's (issue 10): one of `any` over the case's branch, or
+    /// one of `own` as the case's applicant. No caller of the matrix is the
+    /// applicant of the fixture's cases, so a caller holding only `own` is
+    /// refused as out of scope everywhere (`NOT_FOUND` where the case is
+    /// hidden: it learns nothing of a case not its own).
+    Case {
+        any: &'static [Permission],
+        own: &'static [Permission],
+    },
+    /// Whoever is bound on the target's branch or above, in any role but
+    /// these (the public notice is public inside the unit, SPEC §4.3):
+    /// scoped, though no permission names it.
+    InUnit(&'static [Role]),
 }
 
 impl Need {
@@ -40,6 +57,8 @@ impl Need {
     pub fn held_by(self, role: Role) -> bool {
         match self {
             Need::Open | Need::SignedIn => true,
+            Need::InUnit(except) => !except.contains(&role),
+            Need::Case { any, own } => any.iter().chain(own).any(|p| role.grants(*p)),
             Need::ServicePrincipal(_) => false,
             Need::AnyOf(permissions) => permissions.iter().any(|p| role.grants(*p)),
             Need::AllOf(permissions) => permissions.iter().all(|p| role.grants(*p)),
@@ -50,6 +69,15 @@ impl Need {
                         .filter(|p| conferred.grants(*p))
                         .all(|p| role.grants(p))
             }
+        }
+    }
+
+    /// Whether `role` holds what is needed only as an applicant (see
+    /// [`Need::Case`]): never enough for a caller of the matrix.
+    pub fn only_as_applicant(self, role: Role) -> bool {
+        match self {
+            Need::Case { any, .. } => !any.iter().any(|p| role.grants(*p)),
+            _ => false,
         }
     }
 }
@@ -64,6 +92,27 @@ pub enum Scope {
     Committee,
     /// Not bound to any node: holding the permission anywhere suffices.
     Anywhere,
+    /// An act of a level above the target's branch on a case in it (a
+    /// superior review, a committee proposal): the caller's binding must
+    /// cover that level, and a caller whose subtree does not hold the case
+    /// (a hidden row) is not told it exists.
+    Above(Level),
+}
+
+/// A level of review above a branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The branch's superior organisation (the fixture's U or V).
+    Superior,
+    /// The committee, the root.
+    Committee,
+}
+
+impl Scope {
+    /// Whether a row of this scope is aimed at each target, or at one.
+    pub fn per_target(self) -> bool {
+        matches!(self, Scope::Target | Scope::Above(_))
+    }
 }
 
 /// The branch a request is aimed at, seen from a caller bound at branch A.
@@ -116,6 +165,11 @@ pub struct Row {
     pub answer: Option<fn(&[u8]) -> Outcome>,
     /// A mismatch known to be a hole in the service today: printed, not failed.
     pub known_hole: Option<&'static str>,
+    /// What the method lets in at all, where this variant needs less of a
+    /// caller (a return for material at one level of several): a caller it
+    /// lets in who may not see the hidden case learns nothing of it
+    /// (`NOT_FOUND`) before learning it may not act at this level.
+    pub gate: Option<Need>,
 }
 
 impl Row {
@@ -136,6 +190,7 @@ impl Row {
             build: Build::Now(build),
             answer: None,
             known_hole: None,
+            gate: None,
         }
     }
 
@@ -165,6 +220,12 @@ impl Row {
 
     pub fn answer(mut self, answer: fn(&[u8]) -> Outcome) -> Row {
         self.answer = Some(answer);
+        self
+    }
+
+    /// The method's gate, wider than this variant's need (see [`Row::gate`]).
+    pub fn gate(mut self, gate: Need) -> Row {
+        self.gate = Some(gate);
         self
     }
 
