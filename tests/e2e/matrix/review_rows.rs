@@ -11,7 +11,7 @@ use relief_proto::workflow::v1 as pb;
 use relief_runtime::auth::Permission::*;
 use relief_runtime::auth::Role;
 
-use super::rows::{APPLICATIONS, COMMITTEE, Level, Need, Row, STALE_ETAG, Scope, msg, rid};
+use super::rows::{APPLICATIONS, COMMITTEE, Level, Need, Row, STALE_ETAG, Scope, Target, msg, rid};
 use super::workflow_rows::{cases, id_of};
 
 /// ReturnForMaterial's gate: a reviewer at any level.
@@ -100,18 +100,24 @@ pub fn rows() -> Vec<Row> {
             "operations reads the notice (name, age, household income): SPEC §1 gives operations \
              no case data; the service shows it to every binding in the unit",
         ),
-        // A listing shows what the caller's bindings reach: never refused.
+        // A listing shows what the caller's bindings reach, so it is never
+        // refused for where it asks; but each notice carries the same public
+        // line as GetPublicNotice, which operations may not read.
         Row::new(
             APPLICATIONS,
             "ListPublicNotices",
-            Need::SignedIn,
-            In,
-            |f, t| {
+            SEES_NOTICE,
+            Scope::Anywhere,
+            |f, _| {
                 msg(pb::ListPublicNoticesRequest {
-                    org_id: f.at(t).org.org_id,
+                    org_id: f.at(Target::Own).org.org_id,
                     ..Default::default()
                 })
             },
+        )
+        .known_hole(
+            "operations lists the notices of its subtree with their public line (name, age, \
+             income per head): the service's gate is SignedIn",
         ),
         // On a notice not shown yet: authorised, then refused.
         Row::new(APPLICATIONS, "RaiseObjection", OBJECTS, In, |f, t| {
