@@ -18,8 +18,15 @@ use super::workflow_rows::{cases, id_of};
 const REVIEWER: Need = Need::AnyOf(&[BranchReview, SuperiorReview, CommitteePropose]);
 /// Who sees the notice: everyone in the unit but operations.
 const SEES_NOTICE: Need = Need::InUnit(&[Role::Operations]);
-/// Who objects: everyone in the unit who does not only read.
-const OBJECTS: Need = Need::InUnit(&[Role::Operations, Role::Auditor]);
+/// Who objects: the unit's members and its organisations — not those who
+/// only read (auditor, operations), nor the committee that decides the case
+/// later and finance that books it.
+const OBJECTS: Need = Need::InUnit(&[
+    Role::Operations,
+    Role::Auditor,
+    Role::Committee,
+    Role::Finance,
+]);
 
 fn today() -> Option<common::Date> {
     Some(relief_runtime::time::to_proto(relief_runtime::time::today()))
@@ -95,11 +102,7 @@ pub fn rows() -> Vec<Row> {
                 public_notice_id: cases(f, t).running_notice_id.clone(),
             })
         })
-        .hidden()
-        .known_hole(
-            "operations reads the notice (name, age, household income): SPEC §1 gives operations \
-             no case data; the service shows it to every binding in the unit",
-        ),
+        .hidden(),
         // A listing shows what the caller's bindings reach, so it is never
         // refused for where it asks; but each notice carries the same public
         // line as GetPublicNotice, which operations may not read.
@@ -114,10 +117,6 @@ pub fn rows() -> Vec<Row> {
                     ..Default::default()
                 })
             },
-        )
-        .known_hole(
-            "operations lists the notices of its subtree with their public line (name, age, \
-             income per head): the service's gate is SignedIn",
         ),
         // On a notice not shown yet: authorised, then refused.
         Row::new(APPLICATIONS, "RaiseObjection", OBJECTS, In, |f, t| {
@@ -129,11 +128,7 @@ pub fn rows() -> Vec<Row> {
                 objector_contact: "13900000001".into(),
             })
         })
-        .hidden()
-        .known_hole(
-            "the auditor (read-only, SPEC §1) and operations raise objections: the service lets \
-             every binding in the unit object",
-        ),
+        .hidden(),
         // An objection dismissed already: authorised, then refused.
         Row::new(
             APPLICATIONS,

@@ -58,10 +58,23 @@ pub static APPLICATIONS: Gates = Gates {
         ),
         ("StartBranchReview", AnyOf(&[BranchReview])),
         ("SubmitBranchReview", AnyOf(&[BranchReview])),
-        // Anyone in the unit sees the notice and may object to it.
-        ("GetPublicNotice", SignedIn),
-        ("ListPublicNotices", SignedIn),
-        ("RaiseObjection", SignedIn),
+        // The notice is public inside the unit (the handler checks the
+        // binding covers it) to whoever reads cases — never operations,
+        // which sees no personal data. Its members and organisations may
+        // object; those who only read (auditors), the committee that decides
+        // the case later and finance do not.
+        (
+            "GetPublicNotice",
+            AnyOf(&[ApplicationRead, ApplicationReadOwn]),
+        ),
+        (
+            "ListPublicNotices",
+            AnyOf(&[ApplicationRead, ApplicationReadOwn]),
+        ),
+        (
+            "RaiseObjection",
+            AnyOf(&[ObjectionRaise, ApplicationReadOwn]),
+        ),
         ("ResolveObjection", AnyOf(&[BranchReview])),
         ("SubmitSuperiorReview", AnyOf(&[SuperiorReview])),
         ("RecordFundsProgress", ServicePrincipal(FUNDS)),
