@@ -7,8 +7,8 @@ use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
 use tonic::Code;
 
-use crate::xlsx::{column, data_rows, download, numbered, sheet};
 use super::{Client, World, create_member, id_number, record_request};
+use crate::xlsx::{column, data_rows, download, numbered, sheet};
 
 /// The register of `org_id` as the caller gets it by default: masked.
 async fn register_rows(client: &mut Client, org_id: i64) -> (String, Vec<Vec<String>>) {

@@ -10,8 +10,8 @@ use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
 
 use super::relief::relief;
-use crate::xlsx::{cells, column, data_rows, download, sheet_at, sheet_names};
 use super::{Client, World, create_member, create_org, id_number, record_request};
+use crate::xlsx::{cells, column, data_rows, download, sheet_at, sheet_names};
 
 /// The register of `org_id` (0: the caller's own) with removed rows, masked
 /// or unmasked: the file name and bytes.

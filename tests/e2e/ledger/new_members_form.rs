@@ -7,8 +7,8 @@ use relief_proto::ledger::v1 as pb;
 use relief_runtime::auth::Role;
 
 use super::forms::{date, labelled, three_on_register};
-use crate::xlsx::{column, data_rows, download, sheet_at};
 use super::{Client, World, create_member, id_number, record_request};
+use crate::xlsx::{column, data_rows, download, sheet_at};
 
 /// The new-members form of 2025 of the caller's own subtree.
 async fn new_members(client: &mut Client) -> (String, Vec<u8>) {

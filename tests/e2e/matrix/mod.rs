@@ -22,8 +22,8 @@ mod funds_rows;
 mod identity_rows;
 mod ledger_rows;
 mod report;
-mod rows;
 mod review_rows;
+mod rows;
 mod workflow_rows;
 
 use std::time::Instant;
