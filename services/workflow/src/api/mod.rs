@@ -17,6 +17,7 @@ mod forms;
 mod funds;
 pub mod gates;
 mod notices;
+mod queries;
 mod reviews;
 
 use relief_proto::common::v1 as common;
@@ -33,7 +34,7 @@ use crate::domain::review::{BranchOpinion, ReturnOrder, Step, SuperiorOpinion, W
 use crate::register::Register;
 use crate::store::Store;
 
-pub use applications::{ApplicationQuery, ApplicationRead, StepQuery};
+pub use queries::{ApplicationQuery, ApplicationRead, StepQuery};
 
 /// Every service of the workflow process, over one pipeline and one store.
 #[derive(Clone)]
