@@ -35,6 +35,34 @@ impl WorkflowApi {
         convert::application(row, &around, &self.sealer, false)
     }
 
+    /// Saves the changed row (its version one up) and answers with the
+    /// application as it now stands: how every act on a case ends.
+    pub(super) async fn saved(
+        &self,
+        mut work: Work,
+        mut row: ApplicationRow,
+    ) -> Result<Done<pb::Application>> {
+        row.version = Store::save_application(work.tx(), &row).await?;
+        let answer = self.answer(&mut work, &row).await?;
+        Ok(work.done(answer))
+    }
+
+    /// The application `application_id` if the caller may read it;
+    /// `NOT_FOUND` otherwise, whether or not it exists.
+    pub(super) async fn readable(
+        &self,
+        caller: &Caller,
+        application_id: Uuid,
+    ) -> Result<ApplicationRow> {
+        let row = self
+            .store
+            .application(application_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("application {application_id}")))?;
+        access::read(caller, &row)?;
+        Ok(row)
+    }
+
     /// Locks the application for a write with the caller's etag; the act
     /// authorises the caller, then checks the etag ([`flow::check_etag`]),
     /// and saving checks it again.
@@ -159,12 +187,7 @@ impl WorkflowApi {
         caller: Caller,
         query: ApplicationRead,
     ) -> Result<pb::Application> {
-        let row = self
-            .store
-            .application(query.application_id)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("application {}", query.application_id)))?;
-        access::read(&caller, &row)?;
+        let row = self.readable(&caller, query.application_id).await?;
         let mut tx = self.store.pool().begin().await?;
         if let Some(reason) = &query.reveal {
             caller.authorize(Permission::SensitiveRead, &row.branch_path)?;
@@ -284,9 +307,7 @@ impl WorkflowApi {
             now,
         )
         .await?;
-        row.version = Store::save_application(work.tx(), &row).await?;
-        let answer = self.answer(&mut work, &row).await?;
-        Ok(work.done(answer))
+        self.saved(work, row).await
     }
 
     pub(super) async fn submit(
@@ -324,9 +345,7 @@ impl WorkflowApi {
         )
         .await?;
         row.submitted_at.get_or_insert(now);
-        row.version = Store::save_application(work.tx(), &row).await?;
-        let answer = self.answer(&mut work, &row).await?;
-        Ok(work.done(answer))
+        self.saved(work, row).await
     }
 
     pub(super) async fn withdraw(
@@ -350,9 +369,7 @@ impl WorkflowApi {
         )
         .await?;
         Store::cancel_running_notice(work.tx(), row.application_id, now).await?;
-        row.version = Store::save_application(work.tx(), &row).await?;
-        let answer = self.answer(&mut work, &row).await?;
-        Ok(work.done(answer))
+        self.saved(work, row).await
     }
 
     pub(super) async fn return_for_material_act(
@@ -397,9 +414,7 @@ impl WorkflowApi {
         )
         .await?;
         row.requested_evidence = order.kinds.clone();
-        row.version = Store::save_application(work.tx(), &row).await?;
-        let answer = self.answer(&mut work, &row).await?;
-        Ok(work.done(answer))
+        self.saved(work, row).await
     }
 
     pub(super) async fn steps(
@@ -407,12 +422,7 @@ impl WorkflowApi {
         caller: Caller,
         query: StepQuery,
     ) -> Result<pb::ListApplicationStepsResponse> {
-        let row = self
-            .store
-            .application(query.application_id)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("application {}", query.application_id)))?;
-        access::read(&caller, &row)?;
+        self.readable(&caller, query.application_id).await?;
         let after = query.page.after.unwrap_or(0);
         let mut steps = self
             .store

@@ -20,7 +20,7 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::convert::household_aad;
-use super::{FileStream, WorkflowApi, access};
+use super::{FileStream, WorkflowApi};
 use crate::domain::household::Household;
 use crate::domain::review::Review;
 use crate::domain::rules::{category_name, relief_type_name};
@@ -179,12 +179,7 @@ impl WorkflowApi {
     }
 
     async fn approval_form_file(&self, caller: Caller, query: FormRequest) -> Result<FileStream> {
-        let row = self
-            .store
-            .application(query.application_id)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("application {}", query.application_id)))?;
-        access::read(&caller, &row)?;
+        let row = self.readable(&caller, query.application_id).await?;
         let own = caller.member_id.as_deref() == Some(row.member_id.to_string().as_str());
         let permission = if caller.may(Permission::ExportForms, &row.branch_path) {
             Permission::ExportForms

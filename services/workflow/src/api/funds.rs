@@ -117,9 +117,7 @@ impl WorkflowApi {
             };
             flow::advance(&mut work, &mut row, act, &comment, &settings, now).await?;
         }
-        row.version = Store::save_application(work.tx(), &row).await?;
-        let answer = self.answer(&mut work, &row).await?;
-        Ok(work.done(answer))
+        self.saved(work, row).await
     }
 
     /// 帮扶情况 on the register row, from the committee's decision and the

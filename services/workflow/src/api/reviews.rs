@@ -73,9 +73,7 @@ impl WorkflowApi {
             now,
         )
         .await?;
-        row.version = Store::save_application(work.tx(), &row).await?;
-        let answer = self.answer(&mut work, &row).await?;
-        Ok(work.done(answer))
+        self.saved(work, row).await
     }
 
     pub(super) async fn branch_review(
@@ -135,9 +133,7 @@ impl WorkflowApi {
                 .await?;
             }
         }
-        row.version = Store::save_application(work.tx(), &row).await?;
-        let answer = self.answer(&mut work, &row).await?;
-        Ok(work.done(answer))
+        self.saved(work, row).await
     }
 
     /// 公示 — puts up the notice of an approved case: the text (generated
@@ -310,8 +306,6 @@ impl WorkflowApi {
                 .await?;
             }
         }
-        row.version = Store::save_application(work.tx(), &row).await?;
-        let answer = self.answer(&mut work, &row).await?;
-        Ok(work.done(answer))
+        self.saved(work, row).await
     }
 }
