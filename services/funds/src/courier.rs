@@ -188,6 +188,7 @@ pub fn notify_request(event: &pb::FundsEvent) -> Option<notify::PublishEventRequ
         },
         occur_time: event.occur_time,
         source: "funds".to_owned(),
+        deliver_time: None,
     })
 }
 

@@ -81,8 +81,8 @@ const MATRIX: [(Role, &[Permission]); 8] = [
             FundsRead,
             DisbursementRecord,
             Inspect,
-            NotifyPublish,
             InboxRead,
+            TemplateManage,
             IdentityAdmin,
         ],
     ),
@@ -133,7 +133,15 @@ const MATRIX: [(Role, &[Permission]); 8] = [
         ],
     ),
     // 运维: runs the system and sees no personal data.
-    (Role::Operations, &[OrgRead, InboxRead]),
+    (Role::Operations, &[OrgRead, InboxRead, NotifyOperate]),
+];
+
+/// The roles of service principals, never bound to a user.
+const PRINCIPAL_MATRIX: [(Role, &[Permission]); 2] = [
+    // An outbox relay: publishing events, nothing else.
+    (Role::Relay, &[NotifyPublish]),
+    // The notification service: organisations, and whom to tell where.
+    (Role::Notifier, &[OrgRead, RecipientsRead]),
 ];
 
 #[test]
@@ -143,8 +151,16 @@ fn every_role_grants_exactly_its_row_of_the_matrix() {
         Role::ALL,
         "the matrix covers every role once, in order"
     );
+    assert_eq!(
+        PRINCIPAL_MATRIX
+            .iter()
+            .map(|(role, _)| *role)
+            .collect::<Vec<_>>(),
+        Role::PRINCIPALS,
+        "the principals' matrix covers every principal role once, in order"
+    );
     let mut wrong = Vec::new();
-    for (role, granted) in MATRIX {
+    for (role, granted) in MATRIX.into_iter().chain(PRINCIPAL_MATRIX) {
         for permission in Permission::ALL {
             let expected = granted.contains(&permission);
             if role.grants(permission) != expected {

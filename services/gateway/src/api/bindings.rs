@@ -154,7 +154,13 @@ impl Bindings {
         let (roots, ancestors_of) = if own {
             (vec![self.committee.path.clone()], None)
         } else {
-            let scopes = caller.scopes(Permission::IdentityAdmin)?;
+            // The notification service's principal reads whom to tell
+            // (`RecipientsRead`); everyone else what they administer.
+            let scopes = if caller.holds(Permission::RecipientsRead) {
+                caller.scopes(Permission::RecipientsRead)?
+            } else {
+                caller.scopes(Permission::IdentityAdmin)?
+            };
             match listing.org_id {
                 None => (scopes, None),
                 Some(org_id) => {

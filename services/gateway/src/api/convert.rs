@@ -2,7 +2,7 @@
 
 use relief_proto::common::v1 as common;
 use relief_proto::gateway::v1 as pb;
-use relief_runtime::auth::{Caller, Role, RoleBinding};
+use relief_runtime::auth::{Caller, Permission, Role, RoleBinding};
 use relief_runtime::ids;
 use relief_runtime::masking::mask_phone;
 use relief_runtime::time::timestamp;
@@ -31,15 +31,15 @@ pub fn user(row: &UserRow) -> pb::User {
 }
 
 /// The user as `viewer` may see them: the mobile number in full only for
-/// the user themself and for operations (who keep the users' contact data);
-/// masked for everyone else (`138****5678`), as the proto says.
+/// the user themself, for operations (who keep the users' contact data) and
+/// for the notification service's principal (which texts them); masked for
+/// everyone else (`138****5678`), as the proto says.
 pub fn user_seen_by(row: &UserRow, viewer: &Caller) -> pb::User {
     let mut user = user(row);
     let own = viewer.user_id == user.user_id;
-    let operations = viewer
-        .roles
-        .iter()
-        .any(|binding| binding.role == Role::Operations);
+    let operations = viewer.roles.iter().any(|binding| {
+        binding.role == Role::Operations || binding.role.grants(Permission::RecipientsRead)
+    });
     if !own && !operations {
         user.mobile = mask_phone(&user.mobile);
     }

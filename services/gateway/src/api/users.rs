@@ -164,10 +164,14 @@ impl Users {
         Ok(work.done(convert::user_seen_by(&row, &caller)))
     }
 
-    /// `GetUser`: oneself, or a user one manages.
+    /// `GetUser`: oneself, a user one manages, or — for the notification
+    /// service's principal (`RecipientsRead` over the whole tree) — anyone it
+    /// must tell.
     pub(super) async fn get(&self, caller: Caller, query: UserQuery) -> Result<pb::User> {
         let mut conn = self.store.pool().acquire().await?;
-        let user = if caller.user_id == query.user_id.to_string() {
+        let user = if caller.user_id == query.user_id.to_string()
+            || caller.may(Permission::RecipientsRead, &self.committee.path)
+        {
             Store::user(&mut conn, query.user_id)
                 .await?
                 .ok_or_else(|| not_found(query.user_id))?

@@ -28,6 +28,8 @@ pub fn to_proto(role: Role) -> pb::Role {
         Role::Finance => pb::Role::Finance,
         Role::Auditor => pb::Role::Auditor,
         Role::Operations => pb::Role::Operations,
+        // Service principals' roles are never bound to a user.
+        Role::Relay | Role::Notifier => pb::Role::Unspecified,
     }
 }
 

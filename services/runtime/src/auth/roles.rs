@@ -26,6 +26,13 @@ pub enum Role {
     Auditor,
     /// 运维 — runs the system; sees no personal data.
     Operations,
+    /// A service's outbox relay (never a user's): publishes events to the
+    /// notification service, nothing else.
+    Relay,
+    /// The notification service's own principal (never a user's): reads
+    /// organisations, and the users it must tell with their role bindings
+    /// and contact details.
+    Notifier,
 }
 
 impl Role {
@@ -40,6 +47,10 @@ impl Role {
         Role::Operations,
     ];
 
+    /// Roles only a service's own principal holds: no user is bound to
+    /// them (the gateway's bindings name the roles of [`Role::ALL`] only).
+    pub const PRINCIPALS: [Role; 2] = [Role::Relay, Role::Notifier];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Member => "member",
@@ -50,11 +61,16 @@ impl Role {
             Role::Finance => "finance",
             Role::Auditor => "auditor",
             Role::Operations => "operations",
+            Role::Relay => "relay",
+            Role::Notifier => "notifier",
         }
     }
 
     pub fn parse(name: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|role| role.as_str() == name)
+        Role::ALL
+            .into_iter()
+            .chain(Role::PRINCIPALS)
+            .find(|role| role.as_str() == name)
     }
 
     /// What the role may do, wherever it is bound.
@@ -102,7 +118,13 @@ impl Role {
             ),
             Role::Department => !matches!(
                 permission,
-                ApplicationSubmitOwn | ApplicationReadOwn | CommitteeDecide | FundsManage
+                ApplicationSubmitOwn
+                    | ApplicationReadOwn
+                    | CommitteeDecide
+                    | FundsManage
+                    | NotifyPublish
+                    | RecipientsRead
+                    | NotifyOperate
             ),
             Role::Committee => matches!(
                 permission,
@@ -141,7 +163,9 @@ impl Role {
                     | Inspect
                     | InboxRead
             ),
-            Role::Operations => matches!(permission, OrgRead | InboxRead),
+            Role::Operations => matches!(permission, OrgRead | InboxRead | NotifyOperate),
+            Role::Relay => matches!(permission, NotifyPublish),
+            Role::Notifier => matches!(permission, OrgRead | RecipientsRead),
         }
     }
 }
@@ -191,14 +215,22 @@ pub enum Permission {
     FundsRead,
     DisbursementRecord,
     Inspect,
+    /// Publish an event to the notification service (a relay's).
     NotifyPublish,
     InboxRead,
+    /// Read any user's inbox and the delivery log (operations).
+    NotifyOperate,
+    /// Change and preview the notification templates (the department's).
+    TemplateManage,
+    /// Read users' role bindings and unmasked contact details, to route
+    /// notifications (the notification service's principal only).
+    RecipientsRead,
     IdentityAdmin,
 }
 
 impl Permission {
     /// Every permission, for tables that must cover them all.
-    pub const ALL: [Permission; 30] = [
+    pub const ALL: [Permission; 33] = [
         Permission::OrgRead,
         Permission::OrgManage,
         Permission::MemberRead,
@@ -228,6 +260,9 @@ impl Permission {
         Permission::Inspect,
         Permission::NotifyPublish,
         Permission::InboxRead,
+        Permission::NotifyOperate,
+        Permission::TemplateManage,
+        Permission::RecipientsRead,
         Permission::IdentityAdmin,
     ];
 }

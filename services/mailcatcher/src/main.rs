@@ -1,0 +1,30 @@
+//! The local SMTP catcher as a process: `relief-mailcatcher [port] [dir]`
+//! listens on 127.0.0.1 and writes each message it catches to `dir` as an
+//! `.eml` file (see the library).
+
+use std::path::PathBuf;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let port: u16 = match args.next() {
+        Some(port) => port.parse()?,
+        None => 2525,
+    };
+    let dir = PathBuf::from(args.next().unwrap_or_else(|| "target/mail".to_owned()));
+    let catcher = relief_mailcatcher::MailCatcher::start(
+        ([127, 0, 0, 1], port).into(),
+        relief_mailcatcher::Options {
+            dir: Some(dir.clone()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    println!(
+        "mailcatcher: SMTP on {}, caught mail written to {}",
+        catcher.addr(),
+        dir.display()
+    );
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
