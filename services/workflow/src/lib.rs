@@ -25,6 +25,7 @@ use std::net::SocketAddr;
 use relief_proto::workflow::v1::application_service_server::ApplicationServiceServer;
 use relief_proto::workflow::v1::audit_service_server::AuditServiceServer;
 use relief_proto::workflow::v1::calendar_service_server::CalendarServiceServer;
+use relief_proto::workflow::v1::campaign_service_server::CampaignServiceServer;
 use relief_proto::workflow::v1::committee_service_server::CommitteeServiceServer;
 use relief_runtime::app::Foundation;
 use relief_runtime::config::RuntimeSettings;
@@ -43,10 +44,11 @@ const DEFAULTS: &str = include_str!("../config/defaults.yaml");
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The gRPC service names, for health checks.
-pub const SERVICE_NAMES: [&str; 4] = [
+pub const SERVICE_NAMES: [&str; 5] = [
     "relief.workflow.v1.ApplicationService",
     "relief.workflow.v1.CommitteeService",
     "relief.workflow.v1.CalendarService",
+    "relief.workflow.v1.CampaignService",
     "relief.workflow.v1.AuditService",
 ];
 
@@ -134,6 +136,11 @@ impl Application {
                 .max_encoding_message_size(max_bytes),
         )
         .add_service(CalendarServiceServer::new(self.api.clone()))
+        .add_service(
+            CampaignServiceServer::new(self.api.clone())
+                .max_decoding_message_size(max_bytes)
+                .max_encoding_message_size(max_bytes),
+        )
         .add_service(AuditServiceServer::new(self.api));
         let service = GrpcService {
             names: SERVICE_NAMES

@@ -162,7 +162,7 @@ impl WorkflowApi {
 
     /// 填报单位 — the organisations where the caller holds the permission
     /// they export with, by name, as the ledger has them.
-    async fn filler(&self, caller: &Caller, permission: Permission) -> Result<String> {
+    pub(super) async fn filler(&self, caller: &Caller, permission: Permission) -> Result<String> {
         let mut names = Vec::new();
         for root in caller.scopes(permission)? {
             let Some(org_id) = root

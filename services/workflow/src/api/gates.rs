@@ -104,6 +104,33 @@ pub static CALENDAR: Gates = Gates {
     ],
 };
 
+/// The yearly campaign: the department manages; branches verify their rows
+/// and hold their meeting and notice (Verify); the unit collects and
+/// submits (CampaignSubmit); whoever reads the register reads it.
+pub static CAMPAIGNS: Gates = Gates {
+    service: "relief.workflow.v1.CampaignService",
+    methods: &[
+        ("OpenCampaign", AnyOf(&[CampaignManage])),
+        ("GetCampaign", AnyOf(&[RecordRead])),
+        ("ListCampaigns", AnyOf(&[RecordRead])),
+        ("UpdateCampaign", AnyOf(&[CampaignManage])),
+        ("CloseCampaign", AnyOf(&[CampaignManage])),
+        ("IssueSummaryForms", AnyOf(&[CampaignManage])),
+        ("GetCampaignUnit", AnyOf(&[RecordRead])),
+        ("ListCampaignUnits", AnyOf(&[RecordRead])),
+        ("GetCampaignProgress", AnyOf(&[RecordRead])),
+        ("RecordFormCollection", AnyOf(&[CampaignSubmit])),
+        ("ListVerificationRows", AnyOf(&[RecordRead])),
+        ("RecordRowVerification", AnyOf(&[Verify])),
+        ("RecordBranchMeeting", AnyOf(&[Verify])),
+        ("RecordCampaignNoticeResult", AnyOf(&[Verify])),
+        ("SubmitUnitSummary", AnyOf(&[CampaignSubmit])),
+        ("AcceptUnitSummary", AnyOf(&[CampaignManage])),
+        ("ReturnUnitSummary", AnyOf(&[CampaignManage])),
+        ("ExportSummaryForm", AnyOf(&[ExportForms])),
+    ],
+};
+
 pub static AUDIT: Gates = Gates {
     service: "relief.workflow.v1.AuditService",
     methods: &[
@@ -113,7 +140,7 @@ pub static AUDIT: Gates = Gates {
 };
 
 /// Every gate table this process serves.
-pub static ALL: [&Gates; 4] = [&APPLICATIONS, &COMMITTEE, &CALENDAR, &AUDIT];
+pub static ALL: [&Gates; 5] = [&APPLICATIONS, &COMMITTEE, &CALENDAR, &CAMPAIGNS, &AUDIT];
 
 #[cfg(test)]
 mod tests {

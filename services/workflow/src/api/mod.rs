@@ -8,6 +8,7 @@
 mod access;
 mod applications;
 mod calendar;
+mod campaign;
 mod committee;
 mod convert;
 mod deadlines;

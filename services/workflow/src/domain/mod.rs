@@ -5,6 +5,8 @@
 //! deadlines ([`settings`]).
 
 pub mod application;
+pub mod campaign;
+pub mod campaign_requests;
 pub mod committee;
 pub mod evidence;
 pub mod evidence_rules;

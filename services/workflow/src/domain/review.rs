@@ -46,6 +46,65 @@ pub struct Check {
     pub note: String,
 }
 
+/// 排除情形核查 — the six grounds of measures §二.2, each answered once,
+/// checked and with a note, as `field` (the request's list) gives them;
+/// every problem is named in `violations`.
+pub fn exclusion_checklist(
+    field: &str,
+    given: &[pb::ExclusionCheck],
+    violations: &mut FieldViolations,
+) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for (i, check) in given.iter().enumerate() {
+        let field = format!("{field}[{i}]");
+        let ground = ExclusionGround::try_from(check.ground).unwrap_or_default();
+        if ground == ExclusionGround::Unspecified {
+            violations.add(format!("{field}.ground"), "unknown ground");
+            continue;
+        }
+        if checks.iter().any(|c: &Check| c.ground == check.ground) {
+            violations.add(format!("{field}.ground"), "each ground is answered once");
+        }
+        violations.check(
+            !check.checked,
+            &format!("{field}.checked"),
+            "every ground must be checked (每项均须核查)",
+        );
+        violations.check_text(&format!("{field}.note"), &check.note, 500);
+        violations.check(
+            check.note.trim().is_empty(),
+            &format!("{field}.note"),
+            "required: how it was checked and what was found",
+        );
+        checks.push(Check {
+            ground: check.ground,
+            checked: check.checked,
+            applies: check.applies,
+            note: check.note.trim().to_owned(),
+        });
+    }
+    for ground in GROUNDS {
+        violations.check(
+            !checks.iter().any(|c| c.ground == ground as i32),
+            field,
+            &format!(
+                "ground {} ({}) is not answered",
+                ground.as_str_name(),
+                ground_name(ground)
+            ),
+        );
+    }
+    checks
+}
+
+/// The first ground of `checks` that applies, if any.
+pub fn applying_ground(checks: &[Check]) -> Option<ExclusionGround> {
+    checks
+        .iter()
+        .find(|check| check.applies)
+        .and_then(|check| ExclusionGround::try_from(check.ground).ok())
+}
+
 /// A review as stored (branch or superior level): the opinion, the decision
 /// and who gave it when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,46 +307,11 @@ impl TryFrom<pb::SubmitBranchReviewRequest> for BranchOpinion {
             &review.decision_reason,
             &mut violations,
         );
-        let mut checks = Vec::new();
-        for (i, check) in review.exclusion_checks.iter().enumerate() {
-            let field = format!("review.exclusion_checks[{i}]");
-            let ground = ExclusionGround::try_from(check.ground).unwrap_or_default();
-            if ground == ExclusionGround::Unspecified {
-                violations.add(format!("{field}.ground"), "unknown ground");
-                continue;
-            }
-            if checks.iter().any(|c: &Check| c.ground == check.ground) {
-                violations.add(format!("{field}.ground"), "each ground is answered once");
-            }
-            violations.check(
-                !check.checked,
-                &format!("{field}.checked"),
-                "every ground must be checked (每项均须核查)",
-            );
-            violations.check_text(&format!("{field}.note"), &check.note, 500);
-            violations.check(
-                check.note.trim().is_empty(),
-                &format!("{field}.note"),
-                "required: how it was checked and what was found",
-            );
-            checks.push(Check {
-                ground: check.ground,
-                checked: check.checked,
-                applies: check.applies,
-                note: check.note.trim().to_owned(),
-            });
-        }
-        for ground in GROUNDS {
-            violations.check(
-                !checks.iter().any(|c| c.ground == ground as i32),
-                "review.exclusion_checks",
-                &format!(
-                    "ground {} ({}) is not answered",
-                    ground.as_str_name(),
-                    ground_name(ground)
-                ),
-            );
-        }
+        let checks = exclusion_checklist(
+            "review.exclusion_checks",
+            &review.exclusion_checks,
+            &mut violations,
+        );
         violations.check_text("notice_text", &r.notice_text, 500);
         let notice_start = relief_runtime::time::from_timestamp(r.notice_start_time.as_ref());
         violations.check(

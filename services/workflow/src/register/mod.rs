@@ -20,9 +20,11 @@ use uuid::Uuid;
 
 use crate::store::Level;
 
+mod campaign;
 mod records;
 mod relief;
 
+pub use campaign::{Applied, VerificationEntry};
 pub use records::RecordEntry;
 pub use relief::ReliefReceived;
 

@@ -5,6 +5,8 @@
 
 mod applications;
 mod calendar;
+mod campaign_rows;
+mod campaigns;
 mod committee;
 mod evidence;
 mod notices;
@@ -14,6 +16,11 @@ mod views;
 
 pub use applications::{ApplicationListing, ApplicationRow, Level};
 pub use calendar::{HolidayEntry, HolidayRow};
+pub use campaign_rows::CampaignRowRow;
+pub use campaigns::{
+    CampaignNoticeRow, CampaignRow, MeetingRow, RowCounts, Stamp, StoredNewMember, StoredReturn,
+    StoredSubmission, UnitRow,
+};
 pub use committee::{EarlierDecision, NewDecision};
 pub use evidence::{EvidenceListing, EvidenceRow};
 pub use notices::{NewNotice, NoticeListing, NoticeRow, ObjectionRow};

@@ -8,7 +8,7 @@ use relief_runtime::rpc::{Done, Work};
 use uuid::Uuid;
 
 use super::super::{LedgerApi, convert, record_change};
-use super::{RECORD_REMOVED, Why};
+use super::{RECORD_REMOVED, Why, removal_allowed};
 use crate::commands::records::{NewRecord, Recognition, RecordAdjustment, RecordRemoval};
 use crate::domain::record::{RecordDraft, RecordStatus};
 use crate::store::{Change, NewRecordRow, Store};
@@ -144,6 +144,7 @@ impl LedgerApi {
                 "the record is already removed",
             ));
         }
+        removal_allowed(&caller, &before)?;
         if command.until < before.since {
             return Err(Error::invalid("until", "is before the record's since date"));
         }

@@ -24,6 +24,26 @@ use crate::store::{Change, RecordRow, Store};
 /// A removed record can no longer change (it stays, so the help given stays visible).
 const RECORD_REMOVED: &str = "RECORD_REMOVED";
 
+/// A department-recognised row leaves the register only through the yearly
+/// campaign or a case (branch meeting, notice, superior sign-off): the
+/// workflow service's own principal, never a clerk alone.
+const RECOGNISED_ROW_NEEDS_CAMPAIGN: &str = "RECOGNISED_ROW_NEEDS_CAMPAIGN";
+
+/// The service whose principal carries campaigns and cases to the register.
+const WORKFLOW: &str = "workflow";
+
+/// `RECOGNISED_ROW_NEEDS_CAMPAIGN` when `row` is recognised and the caller
+/// is not the workflow service's own principal.
+fn removal_allowed(caller: &Caller, row: &RecordRow) -> Result<()> {
+    if row.recognised && caller.service_principal() != Some(WORKFLOW) {
+        return Err(Error::refused(
+            RECOGNISED_ROW_NEEDS_CAMPAIGN,
+            "a row the department recognised is removed only through the yearly campaign or a case (branch meeting, public notice, superior sign-off)",
+        ));
+    }
+    Ok(())
+}
+
 /// Associated data binding a sealed income to its record.
 fn income_aad(record_id: Uuid) -> String {
     format!("records/{record_id}")

@@ -8,7 +8,11 @@ use relief_runtime::rpc::{Done, Work};
 use relief_runtime::time::today;
 
 use super::super::LedgerApi;
-use super::{RECORD_REMOVED, Why};
+use super::{RECORD_REMOVED, Why, removal_allowed};
+
+/// A row is verified for a year it was on the register in: not one before
+/// it came on (a row added in 2026 has no 2025 verification).
+const YEAR_BEFORE_RECORD: &str = "YEAR_BEFORE_RECORD";
 use crate::commands::records::Verification;
 use crate::domain::record::RecordStatus;
 use crate::domain::verification::{VerificationOutcome, removal_reason};
@@ -27,6 +31,18 @@ impl LedgerApi {
                 RECORD_REMOVED,
                 "only a record on the register can be verified",
             ));
+        }
+        if draft.year < before.since.year() {
+            return Err(Error::refused(
+                YEAR_BEFORE_RECORD,
+                format!(
+                    "the record came on the register on {}: it has no verification for {}",
+                    before.since, draft.year
+                ),
+            ));
+        }
+        if draft.outcome == VerificationOutcome::Remove {
+            removal_allowed(&caller, &before)?;
         }
         Store::insert_verification(
             work.tx(),
