@@ -5,6 +5,10 @@
 
 mod applications;
 mod calendar;
+mod campaign;
+mod campaign_form;
+mod campaign_rules;
+mod campaign_story;
 mod committee;
 mod evidence;
 mod forms;
