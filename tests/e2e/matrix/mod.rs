@@ -16,6 +16,7 @@
 //! [`completeness`]: a method without a row, or a row without a method, fails.
 
 mod call;
+mod campaign_rows;
 mod completeness;
 mod fixture;
 mod funds_rows;
@@ -38,8 +39,8 @@ use completeness::Methods;
 use fixture::{Fixture, user_token};
 use report::{Report, answers_when_allowed};
 use rows::{
-    APPLICATIONS, AUDIT, Build, CALENDAR, COMMITTEE, FUNDS, IDENTITY, LEDGER, Level, Need, Row,
-    Scope, Target,
+    APPLICATIONS, AUDIT, Build, CALENDAR, CAMPAIGNS, COMMITTEE, CampaignAct, FUNDS, IDENTITY,
+    LEDGER, Level, Need, Row, Scope, Target,
 };
 
 /// Every row of the matrix.
@@ -48,6 +49,7 @@ fn all_rows() -> Vec<Row> {
     rows.extend(funds_rows::rows());
     rows.extend(identity_rows::rows());
     rows.extend(workflow_rows::rows());
+    rows.extend(campaign_rows::rows());
     rows
 }
 
@@ -116,11 +118,16 @@ impl Expect {
     fn of(row: &Row, caller: &Caller, target_path: &str) -> Expect {
         let role = caller.role;
         let in_subtree = target_path.starts_with(&caller.path);
+        let unit = parent(target_path);
+        let sees_unit = unit.starts_with(&caller.path) || caller.path.starts_with(unit);
         let covered = match (row.need, row.scope) {
             (Need::Open | Need::SignedIn, _) | (_, Scope::Anywhere) => true,
             (_, Scope::Committee | Scope::Above(Level::Committee)) => caller.path == ROOT,
             (_, Scope::Target) => in_subtree,
-            (_, Scope::Above(Level::Superior)) => parent(target_path).starts_with(&caller.path),
+            (_, Scope::Above(Level::Superior)) => unit.starts_with(&caller.path),
+            (_, Scope::Campaign(CampaignAct::Read)) => sees_unit,
+            (_, Scope::Campaign(CampaignAct::Branch)) => in_subtree,
+            (_, Scope::Campaign(CampaignAct::Unit)) => unit.starts_with(&caller.path),
         };
         // What lets a caller in at all: the row's need, or the method's
         // wider gate (a case's read).
@@ -130,7 +137,10 @@ impl Expect {
         }
         // A hidden case: who may not read it is told nothing of it, before
         // anything else.
-        let sees = in_subtree && !gate.only_as_applicant(role);
+        let sees = match row.scope {
+            Scope::Campaign(_) => sees_unit,
+            _ => in_subtree && !gate.only_as_applicant(role),
+        };
         if row.out_of_scope == Code::NotFound && row.scope.per_target() && !sees {
             return Expect::Denied(Code::NotFound);
         }
@@ -139,8 +149,8 @@ impl Expect {
         }
         if covered && !row.need.only_as_applicant(role) {
             Expect::Allowed
-        } else if matches!(row.scope, Scope::Above(_)) {
-            // It sees the case; it does not act at that level.
+        } else if matches!(row.scope, Scope::Above(_) | Scope::Campaign(_)) {
+            // It sees the case (the unit); it does not act at that level.
             Expect::Denied(Code::PermissionDenied)
         } else {
             Expect::Denied(row.out_of_scope)
@@ -331,7 +341,7 @@ async fn run(
         LEDGER => fixture.ledger_channel.clone(),
         FUNDS => fixture.funds_channel.clone(),
         IDENTITY => fixture.gateway_channel.clone(),
-        APPLICATIONS | COMMITTEE | CALENDAR | AUDIT => fixture.workflow_channel.clone(),
+        APPLICATIONS | COMMITTEE | CALENDAR | CAMPAIGNS | AUDIT => fixture.workflow_channel.clone(),
         other => {
             return Outcome {
                 code: Code::Unimplemented,

@@ -16,6 +16,7 @@ pub const APPLICATIONS: &str = "relief.workflow.v1.ApplicationService";
 pub const COMMITTEE: &str = "relief.workflow.v1.CommitteeService";
 pub const CALENDAR: &str = "relief.workflow.v1.CalendarService";
 pub const AUDIT: &str = "relief.workflow.v1.AuditService";
+pub const CAMPAIGNS: &str = "relief.workflow.v1.CampaignService";
 
 /// What a caller must hold to be allowed at all.
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +98,21 @@ pub enum Scope {
     /// cover that level, and a caller whose subtree does not hold the case
     /// (a hidden row) is not told it exists.
     Above(Level),
+    /// The yearly campaign's unit the target's branch lies in (issue 11):
+    /// seen by whoever is bound over the unit or inside it (a branch sees
+    /// its unit's progress); acted on as the [`CampaignAct`] says.
+    Campaign(CampaignAct),
+}
+
+/// Who acts on a campaign unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignAct {
+    /// Whoever sees the unit.
+    Read,
+    /// The target's branch (its meeting, its notice): a binding covering it.
+    Branch,
+    /// The unit itself (collect, submit): a binding covering the unit.
+    Unit,
 }
 
 /// A level of review above a branch.
@@ -111,7 +127,7 @@ pub enum Level {
 impl Scope {
     /// Whether a row of this scope is aimed at each target, or at one.
     pub fn per_target(self) -> bool {
-        matches!(self, Scope::Target | Scope::Above(_))
+        matches!(self, Scope::Target | Scope::Above(_) | Scope::Campaign(_))
     }
 }
 
