@@ -25,6 +25,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     std::fs::write(out_dir.join("paged.rs"), paged_impls(&descriptors))?;
     tonic_prost_build::configure()
+        // Maps as BTreeMap: a message re-encodes to the same bytes after a
+        // round trip, so a retried request's idempotency fingerprint (its
+        // encoding) matches the first one's; a HashMap's order would not.
+        .btree_map(".relief")
         .build_client(true)
         .build_server(true)
         .compile_fds(descriptors)?;

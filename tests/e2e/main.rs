@@ -6,6 +6,7 @@ mod funds;
 mod gateway;
 mod ledger;
 mod matrix;
+mod notify;
 mod register;
 mod workflow;
 mod xlsx;

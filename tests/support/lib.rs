@@ -16,6 +16,8 @@ use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
 use tonic::transport::Channel;
 
+pub mod notify;
+
 pub const DEV_GATEWAY_PUBLIC_KEY: &str = include_str!("../../deploy/dev-keys/gateway.pub.pem");
 pub const DEV_GATEWAY_PRIVATE_KEY: &str = include_str!("../../deploy/dev-keys/gateway.key.pem");
 pub const DEV_FUNDS_PUBLIC_KEY: &str = include_str!("../../deploy/dev-keys/funds.pub.pem");
@@ -237,9 +239,15 @@ pub async fn spawn_ledger_draining(drain_ms: u64) -> Spawned {
 /// trusts the funds and workflow services' own principals with the one role
 /// their keys may carry (department), as every deployment configures it:
 /// both read members and organisations from the ledger, and the workflow
-/// writes register rows.
+/// writes register rows; and the notification service's (notifier), which
+/// reads organisations.
 pub async fn spawn_ledger_for_peers() -> Spawned {
     spawn_ledger_with(|settings| {
+        settings
+            .runtime
+            .auth
+            .trusted_keys
+            .push(notify::notify_trusted_key());
         for (name, pem) in [
             ("funds", DEV_FUNDS_PUBLIC_KEY),
             ("workflow", DEV_WORKFLOW_PUBLIC_KEY),
@@ -248,7 +256,9 @@ pub async fn spawn_ledger_for_peers() -> Spawned {
                 kid: name.into(),
                 issuer: name.into(),
                 public_key_pem: pem.into(),
-                allowed_roles: vec!["department".into()],
+                // department for their reads and writes, relay for
+                // publishing (which the ledger grants nothing to).
+                allowed_roles: vec!["department".into(), "relay".into()],
             });
         }
     })
@@ -396,6 +406,8 @@ impl Default for GatewayOptions {
 pub async fn spawn_gateway(ledger: &Spawned, options: GatewayOptions) -> Spawned {
     let schema = unique_schema("gateway");
     let mut runtime = runtime_settings(&schema);
+    // The notification service reads whom to tell (its notifier role only).
+    runtime.auth.trusted_keys.push(notify::notify_trusted_key());
     runtime
         .peers
         .insert("ledger", &format!("http://{}", ledger.addr));

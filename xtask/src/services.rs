@@ -86,6 +86,17 @@ async fn cargo(args: &[&str]) -> anyhow::Result<()> {
 
 /// Runs the whole test suite against a throwaway database.
 pub async fn test(extra: &[String]) -> anyhow::Result<ExitCode> {
+    // The notification service's restart test kills and restarts the real
+    // binary (SIGKILL), so it is built before the tests run.
+    cargo(&[
+        "build",
+        "--quiet",
+        "-p",
+        "relief-notify",
+        "--bin",
+        "relief-notify",
+    ])
+    .await?;
     let pg = Postgres::start(&target_dir().join("xtask"))?;
     eprintln!("xtask: PostgreSQL for the tests at {}", pg.url());
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
@@ -94,6 +105,10 @@ pub async fn test(extra: &[String]) -> anyhow::Result<ExitCode> {
         .args(extra)
         .current_dir(workspace_root())
         .env("RELIEF_TEST_DATABASE_URL", pg.url())
+        .env(
+            "RELIEF_NOTIFY_BIN",
+            target_dir().join("debug").join("relief-notify"),
+        )
         .kill_on_drop(true)
         .spawn()
         .context("starting cargo test")?;

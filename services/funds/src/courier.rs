@@ -6,7 +6,7 @@
 //! de-duplicate on the event id. With no peer configured (or no signing key)
 //! the events stay in the outbox, undelivered, until one is.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -122,11 +122,13 @@ impl Courier for FundsCourier {
 pub fn notify_request(event: &pb::FundsEvent) -> Option<notify::PublishEventRequest> {
     let kind = pb::FundsEventKind::try_from(event.kind).ok()?;
     let (notify_kind, roles): (notify::EventKind, &[notify::RecipientRole]) = match kind {
+        // The unit's organisation pays it out; its finance books it.
         pb::FundsEventKind::AllocationCreated => (
             notify::EventKind::FundsAllocated,
             &[
                 notify::RecipientRole::BranchStaff,
                 notify::RecipientRole::SuperiorOrg,
+                notify::RecipientRole::Finance,
             ],
         ),
         pb::FundsEventKind::DisbursementRecorded => (
@@ -142,7 +144,7 @@ pub fn notify_request(event: &pb::FundsEvent) -> Option<notify::PublishEventRequ
         ),
         _ => return None,
     };
-    let mut parameters = HashMap::from([
+    let mut parameters = BTreeMap::from([
         ("year".to_owned(), event.year.to_string()),
         (
             "amount".to_owned(),

@@ -82,6 +82,7 @@ const MATRIX: [(Role, &[Permission]); 8] = [
             DisbursementRecord,
             Inspect,
             InboxRead,
+            NotifyOperate,
             TemplateManage,
             IdentityAdmin,
         ],

@@ -124,7 +124,6 @@ impl Role {
                     | FundsManage
                     | NotifyPublish
                     | RecipientsRead
-                    | NotifyOperate
             ),
             Role::Committee => matches!(
                 permission,
