@@ -12,6 +12,8 @@ use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use super::context::TraceParent;
+
 /// The subscriber a log layer is part of, for looking up the trace id of the span a line is
 /// written in (a formatter cannot reach the subscriber it runs in).
 pub(super) type Logging = Arc<OnceLock<tracing::dispatcher::WeakDispatch>>;
@@ -163,6 +165,7 @@ struct JsonLine {
 }
 
 impl JsonLine {
+    /// The trace id OpenTelemetry's layer keeps for `span` (when spans are exported).
     fn trace_id_of(&self, span: &tracing::span::Id) -> Option<TraceId> {
         let dispatch = self.logging.get()?.upgrade()?;
         let context = tracing_opentelemetry::get_otel_context(span, &dispatch)?;
@@ -214,7 +217,11 @@ where
                 json_string(&mut writer, span.name())?;
                 writer.write_char('}')?;
             }
-            if let Some(trace_id) = self.trace_id_of(&span.id()) {
+            let local = span
+                .extensions()
+                .get::<TraceParent>()
+                .map(|context| context.trace_id);
+            if let Some(trace_id) = local.or_else(|| self.trace_id_of(&span.id())) {
                 write!(writer, ",\"trace_id\":\"{trace_id}\"")?;
             }
         }

@@ -21,8 +21,10 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::TelemetrySettings;
 
+mod context;
 mod json;
 
+use context::{LocalTraceContext, TraceParent};
 use json::json_lines;
 
 /// Keeps the tracer provider alive; dropping it flushes pending spans and log lines.
@@ -107,21 +109,25 @@ pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     let filter = EnvFilter::try_new(&settings.level).unwrap_or_else(|_| EnvFilter::new("info"));
 
-    // Spans always get OpenTelemetry ids, so logs carry a trace id and the
-    // trace context is passed on even when nothing is exported.
-    let mut builder = SdkTracerProvider::builder().with_resource(
-        opentelemetry_sdk::Resource::builder()
-            .with_service_name(service_name.to_owned())
-            .build(),
-    );
-    if !settings.otlp_endpoint.is_empty() {
-        let exporter = opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .with_endpoint(settings.otlp_endpoint.clone())
-            .build()?;
-        builder = builder.with_batch_exporter(exporter);
-    }
-    let provider = Some(builder.build());
+    // Spans exported over OTLP are OpenTelemetry's, with their attributes; otherwise a span
+    // carries only its trace context (see `context`), which is all the logs and the services
+    // called next need.
+    let provider = (!settings.otlp_endpoint.is_empty())
+        .then(|| -> anyhow::Result<SdkTracerProvider> {
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_tonic()
+                .with_endpoint(settings.otlp_endpoint.clone())
+                .build()?;
+            Ok(SdkTracerProvider::builder()
+                .with_resource(
+                    opentelemetry_sdk::Resource::builder()
+                        .with_service_name(service_name.to_owned())
+                        .build(),
+                )
+                .with_batch_exporter(exporter)
+                .build())
+        })
+        .transpose()?;
     // Code location, thread names and busy/idle times of the one span a request has say
     // nothing, and cost on every request (the thread name is copied into every span), as does
     // making the span's context current at every poll (trace context is passed on from the
@@ -138,6 +144,7 @@ pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<
                 metadata.is_span() || *metadata.level() <= tracing::Level::WARN
             }))
     });
+    let local_context = provider.is_none().then_some(LocalTraceContext);
     let logging = Arc::new(OnceLock::new());
     let lines = BatchedStdout::start();
     let fmt_layer = if settings.log_format == "json" {
@@ -150,6 +157,7 @@ pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<
         tracing_subscriber::registry()
             .with(filter)
             .with(otel_layer)
+            .with(local_context)
             .with(fmt_layer),
     );
     let _ = logging.set(dispatch.downgrade());
@@ -232,18 +240,34 @@ pub fn request_span(path: &str, headers: &http::HeaderMap, request_id: &str) -> 
         rpc.method = path,
         request_id,
     );
-    // Only a request that names a parent needs the propagator.
-    if headers.contains_key("traceparent") {
-        let parent = TraceContextPropagator::new().extract(&MetadataExtractor(headers));
-        // A malformed parent only costs the link to the caller's trace.
-        let _ = span.set_parent(parent);
+    // Only a request that names a parent needs reading; a malformed parent only costs the
+    // link to the caller's trace.
+    if let Some(header) = headers.get(TRACEPARENT) {
+        let continued = header
+            .to_str()
+            .ok()
+            .and_then(TraceParent::parse)
+            .is_some_and(|parent| context::continue_trace(&span, parent));
+        if !continued {
+            let parent = TraceContextPropagator::new().extract(&MetadataExtractor(headers));
+            let _ = span.set_parent(parent);
+        }
     }
     span
 }
 
+const TRACEPARENT: http::HeaderName = http::HeaderName::from_static("traceparent");
+
 /// Puts the current span's trace context into outgoing metadata.
 pub fn inject_current_context(metadata: &mut tonic::metadata::MetadataMap) {
-    let context = tracing::Span::current().context();
+    let current = tracing::Span::current();
+    if let Some(context) = context::of(&current) {
+        if let Ok(value) = tonic::metadata::MetadataValue::try_from(context.header()) {
+            metadata.insert("traceparent", value);
+        }
+        return;
+    }
+    let context = current.context();
     TraceContextPropagator::new().inject_context(&context, &mut MetadataInjector(metadata));
 }
 
@@ -261,7 +285,14 @@ pub fn inject_into_headers(headers: &mut http::HeaderMap) {
             }
         }
     }
-    let context = tracing::Span::current().context();
+    let current = tracing::Span::current();
+    if let Some(context) = context::of(&current) {
+        if let Ok(value) = http::HeaderValue::try_from(context.header()) {
+            headers.insert(TRACEPARENT, value);
+        }
+        return;
+    }
+    let context = current.context();
     TraceContextPropagator::new().inject_context(&context, &mut HeaderInjector(headers));
 }
 
@@ -327,6 +358,33 @@ mod tests {
             "/relief.ledger.v1.LedgerService/GetMember"
         );
         assert!(lines[1].get("trace_id").is_none(), "no span, no trace id");
+    }
+
+    #[test]
+    fn without_an_exporter_a_log_line_still_carries_the_callers_trace_id() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let logging: Logging = Arc::new(OnceLock::new());
+        let dispatch = tracing::Dispatch::new(
+            tracing_subscriber::registry()
+                .with(LocalTraceContext)
+                .with(json_lines(logging.clone(), move || writer.clone())),
+        );
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "traceparent",
+            http::HeaderValue::from_static(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+        );
+        tracing::dispatcher::with_default(&dispatch, || {
+            let span = request_span("/relief.ledger.v1.LedgerService/GetMember", &headers, "r-2");
+            span.in_scope(|| tracing::info!("inside"));
+        });
+        let written = String::from_utf8(lines.0.lock().expect("lines").clone()).expect("utf-8");
+        let line: serde_json::Value = serde_json::from_str(written.trim()).expect("a JSON line");
+        assert_eq!(line["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(line["span"]["request_id"], "r-2");
     }
 
     #[test]
