@@ -16,6 +16,8 @@ use prost::Message;
 use relief_proto::common::v1::{HardshipCategory, ReliefType};
 use relief_proto::funds::v1 as funds;
 use relief_proto::funds::v1::funds_service_client::FundsServiceClient;
+use relief_proto::notify::v1 as notify;
+use relief_proto::notify::v1::notification_service_client::NotificationServiceClient;
 use relief_runtime::auth::ServicePrincipal;
 use relief_runtime::client::{ServiceChannel, service_channel};
 use relief_runtime::config::PeerSettings;
@@ -120,14 +122,55 @@ pub fn allocation_key(application_id: Uuid, decision_id: Uuid) -> Uuid {
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
-/// Carries the workflow's outbox to funds.
+/// The peer name of the notification service, and the outbox destination
+/// of the campaign's reminders.
+pub const NOTIFY: &str = "notify";
+
+type NotifyClient = NotificationServiceClient<ServiceChannel>;
+
+/// The notification service as the workflow's principal publishes to it;
+/// `None` when `peers.notify` or the signing key is not configured (the
+/// reminders then wait in the outbox).
+pub fn notify_client(
+    peers: &PeerSettings,
+    principal: Option<&Arc<ServicePrincipal>>,
+) -> anyhow::Result<Option<NotifyClient>> {
+    Ok(service_channel(peers, NOTIFY, principal)?.map(NotificationServiceClient::new))
+}
+
+/// Carries the workflow's outbox to funds (allocations) and to the
+/// notification service (the campaign's reminders).
 pub struct WorkflowCourier {
     funds: Funds,
+    notify: Option<NotifyClient>,
 }
 
 impl WorkflowCourier {
-    pub fn new(funds: Funds) -> Self {
-        WorkflowCourier { funds }
+    pub fn new(funds: Funds, notify: Option<NotifyClient>) -> Self {
+        WorkflowCourier { funds, notify }
+    }
+}
+
+/// Publishes one reminder; an undecodable one is passed over (no retry
+/// would read it), a refusal of its content likewise.
+async fn publish(mut client: NotifyClient, payload: Vec<u8>) -> std::result::Result<(), Status> {
+    let request = match notify::PublishEventRequest::decode(payload.as_slice()) {
+        Ok(request) => request,
+        Err(err) => {
+            tracing::error!(error = %err, "undecodable notification passed over");
+            return Ok(());
+        }
+    };
+    match client.publish_event(request).await {
+        Ok(_) => Ok(()),
+        Err(status) if status.code() == Code::InvalidArgument => {
+            tracing::error!(
+                message = status.message(),
+                "notification refused; not retried"
+            );
+            Ok(())
+        }
+        Err(status) => Err(status),
     }
 }
 
@@ -145,11 +188,14 @@ fn is_final(code: Code) -> bool {
 
 impl Courier for WorkflowCourier {
     fn destinations(&self) -> Vec<&'static str> {
+        let mut destinations = Vec::new();
         if self.funds.client.is_some() {
-            vec![FUNDS]
-        } else {
-            Vec::new()
+            destinations.push(FUNDS);
         }
+        if self.notify.is_some() {
+            destinations.push(NOTIFY);
+        }
+        destinations
     }
 
     fn deliver(
@@ -158,8 +204,13 @@ impl Courier for WorkflowCourier {
         payload: &[u8],
     ) -> impl std::future::Future<Output = std::result::Result<(), Status>> + Send {
         let client = self.funds.client.clone().filter(|_| destination == FUNDS);
+        let notify = self.notify.clone().filter(|_| destination == NOTIFY);
+        let reminder = payload.to_vec();
         let request = funds::CreateAllocationRequest::decode(payload);
         async move {
+            if let Some(notify) = notify {
+                return publish(notify, reminder).await;
+            }
             let (Some(mut client), request) = (client, request) else {
                 return Ok(());
             };
@@ -221,6 +272,6 @@ mod tests {
     #[test]
     fn a_courier_without_funds_goes_nowhere() {
         let funds = Funds::new(&PeerSettings::default(), None).expect("funds");
-        assert!(WorkflowCourier::new(funds).destinations().is_empty());
+        assert!(WorkflowCourier::new(funds, None).destinations().is_empty());
     }
 }

@@ -78,10 +78,13 @@ impl Settings {
 pub struct Application {
     foundation: Foundation,
     api: api::WorkflowApi,
-    /// Delivers the outbox: approvals' allocation requests to funds.
+    /// Delivers the outbox: approvals' allocation requests to funds, the
+    /// campaign's reminders to the notification service.
     relay: Relay<WorkflowCourier>,
     /// Passes the public notices whose time is up.
     notice_sweep: sweep::NoticeSweep,
+    /// Writes the campaign's deadline reminders that are due.
+    campaign_sweep: sweep::CampaignSweep,
 }
 
 impl Application {
@@ -94,6 +97,8 @@ impl Application {
         let foundation = Foundation::build("workflow", settings.runtime, &MIGRATOR).await?;
         let register = Register::new(&foundation.settings.peers, foundation.principal.as_ref())?;
         let funds = Funds::new(&foundation.settings.peers, foundation.principal.as_ref())?;
+        let notify =
+            courier::notify_client(&foundation.settings.peers, foundation.principal.as_ref())?;
         let api = api::WorkflowApi::new(
             foundation.rpc(&store::REFUSALS),
             register,
@@ -103,15 +108,18 @@ impl Application {
         let relay = Relay::new(
             foundation.pool.clone(),
             foundation.settings.outbox.clone(),
-            WorkflowCourier::new(funds),
+            WorkflowCourier::new(funds, notify),
         );
         let notice_sweep =
             sweep::NoticeSweep::new(api.clone(), settings.workflow.notice_sweep_interval_ms);
+        let campaign_sweep =
+            sweep::CampaignSweep::new(api.clone(), settings.workflow.notice_sweep_interval_ms);
         Ok(Application {
             foundation,
             api,
             relay,
             notice_sweep,
+            campaign_sweep,
         })
     }
 
@@ -156,9 +164,11 @@ impl Application {
         // Aborted at shutdown too: a notice being passed rolls back and
         // stays due; the next run passes it.
         let notice_sweep = tokio::spawn(self.notice_sweep.run());
+        let campaign_sweep = tokio::spawn(self.campaign_sweep.run());
         let served = self.foundation.serve(service, shutdown).await;
         relay.abort();
         notice_sweep.abort();
+        campaign_sweep.abort();
         served
     }
 }

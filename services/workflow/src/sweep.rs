@@ -39,3 +39,34 @@ impl NoticeSweep {
         }
     }
 }
+
+/// 核查提醒 — the durable timer of the campaign's deadline reminders: each
+/// round writes the reminders that are due and not yet sent (the sent ones
+/// are rows, so a restart or a second replica sends none twice). It runs at
+/// the notice sweep's pace (`workflow.notice_sweep_interval_ms`); the lead
+/// time is the department's `deadline_warning_days`.
+pub struct CampaignSweep {
+    api: WorkflowApi,
+    every: Duration,
+}
+
+impl CampaignSweep {
+    pub fn new(api: WorkflowApi, interval_ms: u64) -> Self {
+        CampaignSweep {
+            api,
+            every: Duration::from_millis(interval_ms).max(MIN_INTERVAL),
+        }
+    }
+
+    /// Sweeps at once and then every interval, until the task is aborted.
+    pub async fn run(self) {
+        let mut ticks = tokio::time::interval(self.every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(err) = self.api.send_campaign_reminders().await {
+                tracing::warn!(error = %err, "campaign reminder sweep failed");
+            }
+        }
+    }
+}

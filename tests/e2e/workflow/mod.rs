@@ -7,6 +7,7 @@ mod applications;
 mod calendar;
 mod campaign;
 mod campaign_form;
+mod campaign_reminders;
 mod campaign_rules;
 mod campaign_story;
 mod committee;

@@ -248,6 +248,7 @@ impl WorkflowApi {
                     &json!({ "campaign_id": campaign.campaign_id, "unit": unit.unit_path, "rows": records.len() }),
                 )
                 .await?;
+                self.announce_opened(&mut work, &campaign, &unit).await?;
             }
             let unit = Store::unit_in(work.tx(), unit.campaign_unit_id).await?;
             units.push(self.unit_answer(work.tx(), &campaign, &unit).await?);

@@ -5,12 +5,14 @@
 //! submits, the department accepts — writing the outcomes to the register
 //! ([`acceptance`]) — or returns ([`units`]). Who may do what is
 //! [`access`]; the answers are built in [`convert`]; the 汇总表 is
-//! [`summary_form`].
+//! [`summary_form`]; the reminders to the notification service are
+//! [`reminders`].
 
 mod acceptance;
 mod access;
 mod campaigns;
 mod convert;
+mod reminders;
 mod rows;
 mod summary_form;
 mod units;
