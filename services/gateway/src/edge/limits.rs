@@ -283,7 +283,7 @@ impl AccessLine {
             .unwrap_or("");
         tracing::info!(
             target: "access",
-            method = %self.method,
+            method = self.method.as_str(),
             path = self.uri.path(),
             status = response.status().as_u16(),
             grpc_status,

@@ -1,6 +1,7 @@
 //! The JSON log lines: one line per event, with the current span's fields and
 //! the trace id, written as JSON directly (no map of values built per span).
 
+use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
 use opentelemetry::trace::{TraceContextExt as _, TraceId};
@@ -125,35 +126,65 @@ impl Visit for JsonObject<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let text = format!("{value:?}");
-        self.member(field, |writer| json_string(writer, &text));
+        self.member(field, |writer| {
+            writer.write_char('"')?;
+            write!(JsonEscaping(writer), "{value:?}")?;
+            writer.write_char('"')
+        });
     }
 }
 
 /// `text` as a JSON string.
 fn json_string(writer: &mut Writer<'_>, text: &str) -> std::fmt::Result {
     writer.write_char('"')?;
-    let mut plain = 0;
-    for (at, c) in text.char_indices() {
-        let escaped = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            c if u32::from(c) < 0x20 => "",
-            _ => continue,
-        };
-        writer.write_str(&text[plain..at])?;
-        if escaped.is_empty() {
-            write!(writer, "\\u{:04x}", u32::from(c))?;
-        } else {
-            writer.write_str(escaped)?;
-        }
-        plain = at + c.len_utf8();
-    }
-    writer.write_str(&text[plain..])?;
+    JsonEscaping(writer).write_str(text)?;
     writer.write_char('"')
+}
+
+/// Writes what it is given escaped for the inside of a JSON string, so a value's `Display` or
+/// `Debug` is written straight into the line instead of into a string first.
+struct JsonEscaping<'a, 'writer>(&'a mut Writer<'writer>);
+
+impl std::fmt::Write for JsonEscaping<'_, '_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        let writer = &mut *self.0;
+        let mut plain = 0;
+        for (at, c) in text.char_indices() {
+            let escaped = match c {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                c if u32::from(c) < 0x20 => "",
+                _ => continue,
+            };
+            writer.write_str(&text[plain..at])?;
+            if escaped.is_empty() {
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+            } else {
+                writer.write_str(escaped)?;
+            }
+            plain = at + c.len_utf8();
+        }
+        writer.write_str(&text[plain..])
+    }
+}
+
+/// The time of a line as RFC 3339 in UTC with microseconds, written without the general
+/// formatter (every access line has one).
+fn timestamp(writer: &mut Writer<'_>, at: time::OffsetDateTime) -> std::fmt::Result {
+    write!(
+        writer,
+        "\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z\"",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.microsecond()
+    )
 }
 
 /// One JSON object per log line, written as it is visited — the shape of tracing-subscriber's
@@ -185,11 +216,8 @@ where
         event: &tracing::Event<'_>,
     ) -> std::fmt::Result {
         let metadata = event.metadata();
-        let now = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
         writer.write_str("{\"timestamp\":")?;
-        json_string(&mut writer, &now)?;
+        timestamp(&mut writer, time::OffsetDateTime::now_utc())?;
         write!(writer, ",\"level\":\"{}\",\"fields\":{{", metadata.level())?;
         let mut fields = JsonObject {
             writer: writer.by_ref(),

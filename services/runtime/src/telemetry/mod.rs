@@ -358,6 +358,13 @@ mod tests {
             "/relief.ledger.v1.LedgerService/GetMember"
         );
         assert!(lines[1].get("trace_id").is_none(), "no span, no trace id");
+        let stamp = lines[0]["timestamp"].as_str().expect("a timestamp");
+        let at = time::OffsetDateTime::parse(stamp, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339");
+        assert!(
+            (time::OffsetDateTime::now_utc() - at).whole_seconds().abs() < 60,
+            "{stamp}"
+        );
     }
 
     #[test]
