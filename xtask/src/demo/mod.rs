@@ -3,6 +3,7 @@
 //! committee), members with families, register rows across the categories,
 //! and one user per role, created through the gateway, with a password.
 
+mod campaign;
 mod funds;
 mod members;
 mod workflow;
@@ -408,6 +409,10 @@ pub async fn load(ports: &HashMap<&str, u16>) -> anyhow::Result<String> {
             .await
             .context("loading the demo relief cases")?;
         out.push_str("Relief cases: a draft of 张建国's, one waiting for its branch, one under public notice, one with the committee, one refused and one withdrawn.\n");
+        campaign::load_campaign(gateway.clone(), &tokens)
+            .await
+            .context("loading the demo campaign")?;
+        out.push_str("Yearly verification: this year's campaign is open (collect by 30 Nov, submit by 10 Dec), every unit's 汇总表 issued; 市财政局机关党委 has collected its form and one row is verified.\n");
     }
     let env_path = crate::target_dir().join("xtask/tokens.env");
     std::fs::write(&env_path, env_file)?;
