@@ -19,13 +19,15 @@ const SERVICES: [(&str, i64); 5] = [
 ];
 
 /// Who calls whom besides the gateway, which calls everyone (README's picture).
-const PEER_CALLS: [(&str, &str); 6] = [
+const PEER_CALLS: [(&str, &str); 8] = [
     ("workflow", "ledger"),
     ("workflow", "funds"),
     ("workflow", "notify"),
     ("funds", "ledger"),
     ("funds", "workflow"),
     ("funds", "notify"),
+    ("notify", "gateway"),
+    ("notify", "ledger"),
 ];
 
 /// The user id every relief service runs as (distroless `nonroot`).

@@ -151,11 +151,18 @@ pub fn local_config(database_url: &str) -> anyhow::Result<String> {
         "    - kid: gateway-dev\n      issuer: relief-gateway\n      public_key_pem: |\n{}\n",
         indent(dev_key("gateway.pub.pem")?)
     );
-    // Each service's own principal, limited to the roles its relays need.
+    // Each service's own principal, limited to the roles its work needs:
+    // the notification service reads whom to tell (notifier); the others
+    // read and write as the department and publish events as relays.
     for spec in SERVICES.iter().filter(|spec| spec.name != "gateway") {
         if let Ok(pem) = dev_key(&format!("{}.pub.pem", spec.name)) {
+            let roles = if spec.name == "notify" {
+                "[notifier]"
+            } else {
+                "[department, relay]"
+            };
             trusted.push_str(&format!(
-                "    - kid: {name}\n      issuer: {name}\n      allowed_roles: [department]\n      public_key_pem: |\n{}\n",
+                "    - kid: {name}\n      issuer: {name}\n      allowed_roles: {roles}\n      public_key_pem: |\n{}\n",
                 indent(pem),
                 name = spec.name
             ));
@@ -211,6 +218,14 @@ fn service_command(
             );
     } else if let Ok(key) = dev_key(&format!("{}.key.pem", spec.name)) {
         command.env("RELIEF__AUTH__SERVICE_SIGNING_KEY", key);
+    }
+    if spec.name == "notify" {
+        // Whom to tell comes from the gateway's identity service (a peer of
+        // notify alone: the gateway serves that package itself), and mail
+        // goes to the local catcher.
+        command
+            .env("RELIEF__PEERS__GATEWAY", "http://127.0.0.1:50050")
+            .env("RELIEF__NOTIFY__SMTP__PORT", MAIL_CATCHER_PORT.to_string());
     }
     command
         .current_dir(workspace_root())
@@ -341,6 +356,9 @@ async fn terminated() {
     }
 }
 
+/// Where `up`'s SMTP catcher listens (the notification service's default).
+pub const MAIL_CATCHER_PORT: u16 = 2525;
+
 /// Builds and runs the whole system with demo data until Ctrl-C or SIGTERM.
 pub async fn up() -> anyhow::Result<ExitCode> {
     let specs = present_services();
@@ -356,6 +374,17 @@ pub async fn up() -> anyhow::Result<ExitCode> {
 
     let run_dir = target_dir().join("xtask");
     let pg = Postgres::start(&run_dir)?;
+    // Every e-mail the notification service sends lands here, as .eml files.
+    let mail_dir = run_dir.join("mail");
+    let mail = relief_mailcatcher::MailCatcher::start(
+        ([127, 0, 0, 1], MAIL_CATCHER_PORT).into(),
+        relief_mailcatcher::Options {
+            dir: Some(mail_dir.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .with_context(|| format!("starting the SMTP catcher on port {MAIL_CATCHER_PORT}"))?;
     let config_path = run_dir.join(format!("up-{}.yaml", std::process::id()));
     std::fs::write(&config_path, local_config(&pg.url())?)?;
 
@@ -384,6 +413,11 @@ pub async fn up() -> anyhow::Result<ExitCode> {
             println!("  gateway   HTTP  http://127.0.0.1:8080  (JSON, gRPC-Web, /openapi.json, downloads)");
         }
         println!("  database  {}", pg.url());
+        println!(
+            "  mail      smtp://{}  (caught, never sent: {}/*.eml)",
+            mail.addr(),
+            mail_dir.display()
+        );
         println!();
         println!("{logins}");
         println!("Stop with Ctrl-C: every service stops and the database is removed.");

@@ -171,11 +171,12 @@ mod tests {
             (principal.kid.as_str(), principal.issuer.as_str()),
             ("funds", "funds")
         );
-        assert_eq!(principal.roles.len(), 1);
+        assert_eq!(principal.roles.len(), 2);
         assert_eq!(
             principal.roles[0].role,
             relief_runtime::auth::Role::Department
         );
+        assert_eq!(principal.roles[1].role, relief_runtime::auth::Role::Relay);
         assert_eq!(principal.roles[0].org_path, "/1/");
         assert_eq!(settings.runtime.committee.path, "/1/");
         assert_eq!(settings.funds.receipt_missing_after_days, 30);
