@@ -8,8 +8,10 @@ use relief_proto::ledger::v1 as ledger;
 use relief_proto::workflow::v1::{self as pb, CampaignUnitState};
 use relief_runtime::auth::Role;
 
-use super::campaign::{CampaignWorld, YEAR, accept, meeting_and_notice, ready, submit, verify};
-use super::rid;
+use super::campaign::{
+    CampaignWorld, YEAR, accept, meeting_and_notice, ready, signed, submit, verify,
+};
+use super::{rid, to_notice_started};
 
 async fn collect(world: &CampaignWorld, unit: &pb::CampaignUnit, path: &str, role: Role) {
     let current = world.read_unit(&unit.campaign_unit_id).await;
@@ -269,4 +271,81 @@ async fn the_dashboard_counts_progress_and_lists_the_late_at_the_services_clock(
         .expect("the unit's own progress")
         .into_inner();
     assert_eq!((own.units_issued, own.rows_total), (1, 1));
+}
+
+#[tokio::test]
+async fn a_unit_submits_its_new_members_whose_notice_passed_with_the_summary() {
+    let world = CampaignWorld::start().await;
+    let unit = world.unit_7();
+    world.on_register("nm-old", 7).await;
+    let campaign = world.open(5, 10).await;
+    let issued = CampaignWorld::unit_of(&world.issue(&campaign).await, &unit);
+    // Two members apply in the campaign's period: one's notice has passed
+    // (the member is on the register), the other's is still running.
+    let passed = to_notice_started(&world.workflow, "nm-new", 7, "/1/7/", Some(8)).await;
+    let pending = to_notice_started(&world.workflow, "nm-pending", 7, "/1/7/", None).await;
+    let mut cases = world.workflow.as_role(Role::BranchStaff, "/1/7/").await;
+    let mut record_id = String::new();
+    for _ in 0..50 {
+        record_id = cases
+            .get_application(pb::GetApplicationRequest {
+                application_id: passed.application_id.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("the case")
+            .into_inner()
+            .register_record_id;
+        if !record_id.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!record_id.is_empty(), "the notice passed");
+    ready(&world, &unit, &issued.campaign_unit_id).await;
+    let mut staff = world.as_role(Role::BranchStaff, "/1/7/").await;
+    let package = |current: &pb::CampaignUnit, application_id: &str| {
+        let mut request = signed(current);
+        request.new_members = vec![pb::NewMemberEntry {
+            application_id: application_id.to_owned(),
+            paper_received: true,
+            ..Default::default()
+        }];
+        request
+    };
+
+    let current = world.read_unit(&issued.campaign_unit_id).await;
+    let refused = staff
+        .submit_unit_summary(package(&current, &pending.application_id))
+        .await
+        .expect_err("a member not yet on the register");
+    assert_eq!(
+        crate::ledger::violated_fields(&refused),
+        vec!["new_members[0].application_id"]
+    );
+    let submitted = staff
+        .submit_unit_summary(package(&current, &passed.application_id))
+        .await
+        .expect("submitted with the new member")
+        .into_inner();
+    let new = &submitted.new_members[0];
+    assert_eq!(
+        (
+            new.member_name.as_str(),
+            new.record_id.as_str(),
+            new.paper_received
+        ),
+        ("党员nm-new", record_id.as_str(), true)
+    );
+    let progress = world
+        .department()
+        .await
+        .get_campaign_progress(pb::GetCampaignProgressRequest {
+            campaign_id: campaign.campaign_id.clone(),
+            org_id: 0,
+        })
+        .await
+        .expect("progress")
+        .into_inner();
+    assert_eq!(progress.rows_new, 1);
 }
