@@ -121,6 +121,18 @@ fn department() -> Vec<Row> {
                 org_id: 0,
             })
         }),
+        // Every unit the caller sees (none, for a caller who sees none).
+        Row::new(
+            CAMPAIGNS,
+            "ExportCampaignOverview",
+            Need::AnyOf(&[ExportForms]),
+            Anywhere,
+            |f, _| {
+                msg(pb::ExportCampaignOverviewRequest {
+                    campaign_id: campaign_id(f),
+                })
+            },
+        ),
         Row::new(CAMPAIGNS, "AcceptUnitSummary", MANAGE, Committee, |f, t| {
             msg(pb::AcceptUnitSummaryRequest {
                 request_id: rid(),

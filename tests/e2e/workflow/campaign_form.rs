@@ -7,7 +7,7 @@ use relief_proto::ledger::v1 as ledger;
 use relief_proto::workflow::v1 as pb;
 use relief_runtime::auth::Role;
 
-use super::campaign::{CampaignWorld, meeting_and_notice, submit, verify};
+use super::campaign::{CampaignWorld, meeting_and_notice, ready, submit, verify};
 use crate::xlsx::{column, data_rows, download, sheet};
 
 #[tokio::test]
@@ -93,4 +93,71 @@ async fn the_summary_form_reads_back_with_each_rows_outcome_and_the_totals() {
         "the signer's line: {text:#?}"
     );
     assert!(text.iter().any(|l| l.contains("党组织（盖章）")));
+}
+
+#[tokio::test]
+async fn the_departments_overview_reads_back_each_units_standing_and_the_totals() {
+    let world = CampaignWorld::start().await;
+    let (done, late) = (world.unit_7(), world.new_unit("市民政局").await);
+    world.on_register("o-1", 7).await;
+    world.on_register("o-2", late.branch.org_id).await;
+    world.on_register("o-3", late.branch.org_id).await;
+    let campaign = world.open(5, 10).await;
+    let units = world.issue(&campaign).await;
+    let on_time = CampaignWorld::unit_of(&units, &done);
+    ready(&world, &done, &on_time.campaign_unit_id).await;
+    submit(&world, &done, &on_time.campaign_unit_id).await;
+    world.days_pass(12).await;
+
+    let stream = world
+        .department()
+        .await
+        .export_campaign_overview(pb::ExportCampaignOverviewRequest {
+            campaign_id: campaign.campaign_id.clone(),
+        })
+        .await
+        .expect("the department exports the overview")
+        .into_inner();
+    let (name, bytes) = download(stream).await;
+    assert_eq!(name, "2026年度困难党员台账更新进度表.xlsx");
+    let rows = sheet(bytes);
+    assert_eq!(rows[1][0], "填报单位：市直机关工委");
+    let (unit, state, submitted, total) = (
+        column(&rows, "单位"),
+        column(&rows, "状态"),
+        column(&rows, "上报汇总表"),
+        column(&rows, "台账人数"),
+    );
+    let lines: Vec<(&str, &str, &str, &str)> = data_rows(&rows)
+        .iter()
+        .map(|r| {
+            (
+                r[unit].as_str(),
+                r[state].as_str(),
+                r[submitted].as_str(),
+                r[total].as_str(),
+            )
+        })
+        .collect();
+    let submitted_on = super::campaign::day(-12)
+        .map(|d| format!("{:04}-{:02}-{:02} 按时", d.year, d.month, d.day))
+        .unwrap_or_default();
+    assert_eq!(
+        lines,
+        vec![
+            (
+                "市政府办公室党支部",
+                "已上报",
+                submitted_on.as_str(),
+                "1.00"
+            ),
+            ("市民政局机关党委", "已下发", "未上报（逾期2天）", "2.00"),
+        ]
+    );
+    let totals = rows
+        .iter()
+        .find(|r| r[0] == "合计")
+        .expect("the totals line");
+    assert_eq!(totals[2], "共2个单位，逾期1个");
+    assert_eq!(totals[total], "3.00");
 }

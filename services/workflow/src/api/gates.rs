@@ -128,6 +128,7 @@ pub static CAMPAIGNS: Gates = Gates {
         ("AcceptUnitSummary", AnyOf(&[CampaignManage])),
         ("ReturnUnitSummary", AnyOf(&[CampaignManage])),
         ("ExportSummaryForm", AnyOf(&[ExportForms])),
+        ("ExportCampaignOverview", AnyOf(&[ExportForms])),
     ],
 };
 

@@ -206,6 +206,13 @@ impl TryFrom<pb::GetCampaignUnitRequest> for ById {
     }
 }
 
+impl TryFrom<pb::ExportCampaignOverviewRequest> for ById {
+    type Error = FieldViolations;
+    fn try_from(r: pb::ExportCampaignOverviewRequest) -> Result<Self, FieldViolations> {
+        by_id(&r.campaign_id, "campaign_id")
+    }
+}
+
 impl TryFrom<pb::ExportSummaryFormRequest> for ById {
     type Error = FieldViolations;
     fn try_from(r: pb::ExportSummaryFormRequest) -> Result<Self, FieldViolations> {

@@ -89,9 +89,10 @@ pub fn standings(
     today: Date,
 ) -> (DeadlineStanding, DeadlineStanding) {
     (
+        // A unit that submitted had its form, collection recorded or not.
         standing(
             campaign.collect_by,
-            unit.collected_at.map(beijing_day),
+            unit.collected_at.or(unit.submitted_at).map(beijing_day),
             today,
         ),
         standing(

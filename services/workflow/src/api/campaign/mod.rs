@@ -5,13 +5,14 @@
 //! submits, the department accepts — writing the outcomes to the register
 //! ([`acceptance`]) — or returns ([`units`]). Who may do what is
 //! [`access`]; the answers are built in [`convert`]; the 汇总表 is
-//! [`summary_form`]; the reminders to the notification service are
+//! [`summary_form`] and the department's [`overview`]; the reminders to the notification service are
 //! [`reminders`].
 
 mod acceptance;
 mod access;
 mod campaigns;
 mod convert;
+mod overview;
 mod reminders;
 mod rows;
 mod summary_form;
@@ -234,6 +235,19 @@ impl CampaignService for WorkflowApi {
                 request,
                 |caller, command: SummaryReturn, work| self.unit_return(caller, command, work),
             )
+            .await
+    }
+
+    type ExportCampaignOverviewStream = FileStream;
+
+    async fn export_campaign_overview(
+        &self,
+        request: Request<pb::ExportCampaignOverviewRequest>,
+    ) -> Result<Response<Self::ExportCampaignOverviewStream>, Status> {
+        self.rpc
+            .read(request, |caller, query: ById| {
+                self.campaign_overview_file(caller, query)
+            })
             .await
     }
 

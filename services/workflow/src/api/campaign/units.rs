@@ -133,7 +133,7 @@ impl WorkflowApi {
     }
 
     /// The campaign's units the caller sees, within `org_id`'s subtree.
-    async fn visible_units(
+    pub(super) async fn visible_units(
         &self,
         caller: &Caller,
         conn: &mut PgConnection,
