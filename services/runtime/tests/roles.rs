@@ -50,6 +50,7 @@ const MATRIX: [(Role, &[Permission]); 8] = [
             FundsRead,
             DisbursementRecord,
             InboxRead,
+            NotifyOperate,
             IdentityAdmin,
         ],
     ),

@@ -22,6 +22,7 @@ mod fixture;
 mod funds_rows;
 mod identity_rows;
 mod ledger_rows;
+mod notify_rows;
 mod report;
 mod review_rows;
 mod rows;
@@ -40,7 +41,7 @@ use fixture::{Fixture, user_token};
 use report::{Report, answers_when_allowed};
 use rows::{
     APPLICATIONS, AUDIT, Build, CALENDAR, CAMPAIGNS, COMMITTEE, CampaignAct, FUNDS, IDENTITY,
-    LEDGER, Level, Need, Row, Scope, Target,
+    LEDGER, Level, NOTIFY, Need, Row, Scope, Target,
 };
 
 /// Every row of the matrix.
@@ -50,6 +51,7 @@ fn all_rows() -> Vec<Row> {
     rows.extend(identity_rows::rows());
     rows.extend(workflow_rows::rows());
     rows.extend(campaign_rows::rows());
+    rows.extend(notify_rows::rows());
     rows
 }
 
@@ -341,6 +343,7 @@ async fn run(
         LEDGER => fixture.ledger_channel.clone(),
         FUNDS => fixture.funds_channel.clone(),
         IDENTITY => fixture.gateway_channel.clone(),
+        NOTIFY => fixture.notify_channel.clone(),
         APPLICATIONS | COMMITTEE | CALENDAR | CAMPAIGNS | AUDIT => fixture.workflow_channel.clone(),
         other => {
             return Outcome {

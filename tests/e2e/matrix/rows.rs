@@ -17,6 +17,7 @@ pub const COMMITTEE: &str = "relief.workflow.v1.CommitteeService";
 pub const CALENDAR: &str = "relief.workflow.v1.CalendarService";
 pub const AUDIT: &str = "relief.workflow.v1.AuditService";
 pub const CAMPAIGNS: &str = "relief.workflow.v1.CampaignService";
+pub const NOTIFY: &str = "relief.notify.v1.NotificationService";
 
 /// What a caller must hold to be allowed at all.
 #[derive(Debug, Clone, Copy)]

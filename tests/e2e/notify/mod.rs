@@ -8,6 +8,7 @@ mod delivery;
 mod duplicates;
 mod email;
 mod inbox;
+mod interrupted;
 mod relay;
 mod reminders;
 mod restart;

@@ -46,6 +46,8 @@ pub struct DueDelivery {
     pub parameters: serde_json::Value,
     /// This attempt's number, from 1.
     pub attempts: i32,
+    /// The previous attempt was cut off (its process died mid-send).
+    pub interrupted: bool,
 }
 
 /// One attempt's outcome, to record.
@@ -146,7 +148,7 @@ impl Store {
         let mut tx = pool.begin().await?;
         let claimed = sqlx::query_as(
             "WITH due AS (
-                 SELECT delivery_id FROM deliveries
+                 SELECT delivery_id, state = 'SENDING' AS interrupted FROM deliveries
                  WHERE (state = 'PENDING' AND next_attempt_at <= now())
                     OR (state = 'SENDING' AND sending_since < now() - make_interval(secs => $2::double precision / 1000))
                  ORDER BY next_attempt_at
@@ -157,12 +159,29 @@ impl Store {
              SET state = 'SENDING', sending_since = now(), attempts = d.attempts + 1
              FROM due WHERE d.delivery_id = due.delivery_id
              RETURNING d.delivery_id, d.event_id, d.kind, d.recipient_user_id, d.channel, d.destination,
-                       d.subject, d.body, d.sms_template_code, d.parameters, d.attempts",
+                       d.subject, d.body, d.sms_template_code, d.parameters, d.attempts, due.interrupted",
         )
         .bind(limit)
         .bind(lease_ms)
         .fetch_all(&mut *tx)
         .await?;
+        // An attempt cut off by a dead process is on record too: whether the
+        // provider took it is unknown, and it is tried again now.
+        for message in claimed.iter().filter(|m: &&DueDelivery| m.interrupted) {
+            let record = AttemptRecord {
+                status: DeliveryStatus::FailedRetrying,
+                error:
+                    "interrupted: the process stopped while sending; outcome unknown, sent again"
+                        .to_owned(),
+                destination_masked: crate::domain::delivery::mask_destination(
+                    Channel::try_from(message.channel).unwrap_or(Channel::Unspecified),
+                    &message.destination,
+                ),
+                provider_message_id: String::new(),
+                next_attempt_at: Some(OffsetDateTime::now_utc()),
+            };
+            Self::log_attempt(&mut tx, message.delivery_id, message.attempts - 1, &record).await?;
+        }
         tx.commit().await?;
         Ok(claimed)
     }

@@ -114,6 +114,11 @@ impl Role {
                     | FundsRead
                     | DisbursementRecord
                     | InboxRead
+                    // Held so it still appoints operations users in its
+                    // subtree (a grant confers nothing the granter lacks);
+                    // the notification service asks for it over the whole
+                    // tree only, which a superior organisation never covers.
+                    | NotifyOperate
                     | IdentityAdmin
             ),
             Role::Department => !matches!(
