@@ -6,6 +6,7 @@
 
 pub mod application;
 pub mod campaign;
+pub mod campaign_findings;
 pub mod campaign_requests;
 pub mod committee;
 pub mod evidence;

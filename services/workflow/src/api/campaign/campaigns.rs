@@ -15,11 +15,10 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::super::WorkflowApi;
+use super::queries::{ById, CampaignQuery};
 use super::{access, convert};
 use crate::domain::campaign::CAMPAIGN_CLOSED;
-use crate::domain::campaign_requests::{
-    ById, CampaignChange, CampaignQuery, Issue, NewCampaign, Versioned,
-};
+use crate::domain::campaign_requests::{CampaignChange, Issue, NewCampaign, Versioned};
 use crate::store::{CampaignRow, CampaignRowRow, Store, UnitRow};
 
 /// The id of the unit a path lies in: the node right under the committee.

@@ -13,8 +13,10 @@ mod access;
 mod campaigns;
 mod convert;
 mod overview;
+mod queries;
 mod reminders;
 mod rows;
+mod submission;
 mod summary_form;
 mod units;
 
@@ -23,12 +25,12 @@ use relief_proto::workflow::v1::campaign_service_server::CampaignService;
 use relief_runtime::files::FileStream;
 use tonic::{Request, Response, Status};
 
+use self::queries::{ById, CampaignQuery, ProgressQuery, RowQuery, UnitQuery};
 use super::WorkflowApi;
+use crate::domain::campaign_findings::{MeetingEntry, NoticeEntry, RowFindings};
 use crate::domain::campaign_requests::{
-    ById, CampaignChange, CampaignQuery, Collection, Issue, MeetingEntry, NewCampaign, NoticeEntry,
-    ProgressQuery, RowFindings, RowQuery, Submission, SummaryReturn, UnitQuery, Versioned,
+    CampaignChange, Collection, Issue, NewCampaign, Submission, SummaryReturn, Versioned,
 };
-
 #[tonic::async_trait]
 impl CampaignService for WorkflowApi {
     async fn open_campaign(

@@ -10,8 +10,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::super::WorkflowApi;
+use super::queries::ById;
 use crate::domain::campaign::beijing_day;
-use crate::domain::campaign_requests::ById;
 use crate::export::{self, CampaignOverview, OverviewLine, XLSX_CONTENT_TYPE};
 use crate::store::Store;
 

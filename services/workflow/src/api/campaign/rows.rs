@@ -14,9 +14,10 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::super::WorkflowApi;
+use super::queries::RowQuery;
 use super::{access, convert};
 use crate::domain::campaign;
-use crate::domain::campaign_requests::{RowFindings, RowQuery};
+use crate::domain::campaign_findings::RowFindings;
 use crate::store::Store;
 
 /// Associated data binding a sealed adjusted income to its row.

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use super::super::WorkflowApi;
 use super::access;
-use crate::domain::campaign_requests::ById;
+use super::queries::ById;
 use crate::domain::rules::category_name;
 use crate::export::{self, SummaryForm, SummaryLine, XLSX_CONTENT_TYPE};
 use crate::store::{CampaignNoticeRow, CampaignRowRow, MeetingRow, Store};
