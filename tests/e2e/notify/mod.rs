@@ -9,6 +9,7 @@ mod duplicates;
 mod email;
 mod inbox;
 mod interrupted;
+mod preferences;
 mod relay;
 mod reminders;
 mod restart;
