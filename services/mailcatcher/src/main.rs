@@ -1,6 +1,7 @@
-//! The local SMTP catcher as a process: `relief-mailcatcher [port] [dir]`
-//! listens on 127.0.0.1 and writes each message it catches to `dir` as an
-//! `.eml` file (see the library).
+//! The local SMTP catcher as a process: `relief-mailcatcher [port] [dir]
+//! [host]` listens on `host` (127.0.0.1 unless given; 0.0.0.0 in a dev
+//! cluster) and writes each message it catches to `dir` as an `.eml` file
+//! (see the library).
 
 use std::path::PathBuf;
 
@@ -12,8 +13,12 @@ async fn main() -> anyhow::Result<()> {
         None => 2525,
     };
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "target/mail".to_owned()));
+    let host: std::net::IpAddr = match args.next() {
+        Some(host) => host.parse()?,
+        None => [127, 0, 0, 1].into(),
+    };
     let catcher = relief_mailcatcher::MailCatcher::start(
-        ([127, 0, 0, 1], port).into(),
+        (host, port).into(),
         relief_mailcatcher::Options {
             dir: Some(dir.clone()),
             ..Default::default()
@@ -25,6 +30,10 @@ async fn main() -> anyhow::Result<()> {
         catcher.addr(),
         dir.display()
     );
-    tokio::signal::ctrl_c().await?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        stopped = tokio::signal::ctrl_c() => stopped?,
+        _ = term.recv() => {}
+    }
     Ok(())
 }
