@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use prost::Message;
 use relief_proto::notify::v1 as notify;
+use relief_proto::workflow::v1 as pb;
+use relief_proto::workflow::v1::campaign_service_client::CampaignServiceClient;
+use relief_runtime::auth::{Role, RoleBinding};
 use relief_tests::raw_pool;
 
 use super::campaign::{CampaignWorld, day};
@@ -99,5 +102,95 @@ async fn a_deadline_approaching_and_then_missed_is_told_once_each_and_the_miss_e
         missed.org.as_ref().map(|o| o.org_id),
         Some(7),
         "about the unit that missed it"
+    );
+}
+
+#[tokio::test]
+async fn the_units_superior_organisation_finds_the_campaign_in_its_inbox() {
+    let town = crate::notify::Town::new().await;
+    let notify_addr = town.notify.addr;
+    let workflow = relief_tests::spawn_workflow(&town.ledger, |settings| {
+        let runtime = &mut settings.runtime;
+        runtime
+            .peers
+            .insert("notify", &format!("http://{notify_addr}"));
+        // Its relay publishes as a relay, as every deployment configures it.
+        runtime.auth.principal.roles.push(RoleBinding {
+            role: Role::Relay,
+            org_path: "/1/".into(),
+        });
+        runtime.outbox = relief_runtime::outbox::RelaySettings {
+            poll_interval_ms: 100,
+            initial_backoff_ms: 100,
+            max_backoff_ms: 400,
+            batch_size: 50,
+        };
+    })
+    .await;
+    let mut ledger =
+        crate::ledger::client(&town.ledger, &relief_tests::token(Role::Department, "/1/")).await;
+    let member = crate::ledger::create_member(
+        &mut ledger,
+        &town.branch_a,
+        "党员甲",
+        &crate::ledger::id_number("19580312", 1),
+    )
+    .await;
+    ledger
+        .create_record(crate::ledger::record_request(
+            &member.member_id,
+            relief_proto::common::v1::HardshipCategory::MajorIllness,
+            3_000_000,
+        ))
+        .await
+        .expect("a row on the register");
+    let mut department = CampaignServiceClient::with_interceptor(
+        relief_tests::channel(workflow.addr).await,
+        relief_tests::Bearer(relief_tests::token(Role::Department, "/1/")),
+    );
+    let campaign = department
+        .open_campaign(pb::OpenCampaignRequest {
+            request_id: super::rid(),
+            campaign: Some(pb::Campaign {
+                year: super::campaign::YEAR,
+                title: "2026年度困难党员台账更新".into(),
+                collect_by_date: day(5),
+                submit_by_date: day(10),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("opened")
+        .into_inner();
+    department
+        .issue_summary_forms(pb::IssueSummaryFormsRequest {
+            request_id: super::rid(),
+            campaign_id: campaign.campaign_id.clone(),
+            unit_org_ids: Vec::new(),
+        })
+        .await
+        .expect("issued");
+    for _ in 0..50 {
+        let inbox = town.inbox("superior").await;
+        if let Some(told) = inbox
+            .notifications
+            .iter()
+            .find(|n| n.event_kind == notify::EventKind::CampaignOpened as i32)
+        {
+            assert_eq!(told.title, "2026年度困难党员核查开始");
+            assert!(told.body.contains("请于"), "{}", told.body);
+            assert_eq!(told.org.as_ref().map(|o| o.org_id), Some(town.unit.org_id));
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let deliveries: Vec<(String, i32, String)> =
+        sqlx::query_as("SELECT destination, attempts, last_error FROM event_deliveries")
+            .fetch_all(&raw_pool(&workflow.schema).await)
+            .await
+            .expect("the outbox");
+    panic!(
+        "the unit was not told: {:?}; the outbox: {deliveries:?}",
+        town.inbox("superior").await
     );
 }
