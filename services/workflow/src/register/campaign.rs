@@ -97,6 +97,13 @@ impl Register {
         {
             return Ok(Applied::AlreadyThere);
         }
+        // Removed meanwhile (a case between campaigns): the removal the
+        // campaign decided is on the register already.
+        if entry.outcome == VerificationOutcome::Remove
+            && record.status == ledger::RecordStatus::Removed as i32
+        {
+            return Ok(Applied::AlreadyThere);
+        }
         let date = |d: Date| Some(relief_runtime::time::to_proto(d));
         let adjust = entry.outcome == VerificationOutcome::Adjust;
         let written = self
