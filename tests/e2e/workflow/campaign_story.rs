@@ -57,6 +57,19 @@ async fn a_whole_campaign_leaves_every_row_verified_adjusted_or_removed_on_the_r
     let a_stays = world.on_register("a-stays", 12).await;
     let a_smaller = world.on_register("a-smaller", 12).await;
     let a_recovered = world.on_register("a-recovered", 13).await;
+    // The department recognised this row: only the campaign (or a case)
+    // takes it off the register.
+    world
+        .ledger()
+        .await
+        .recognise_record(ledger::RecogniseRecordRequest {
+            request_id: rid(),
+            record_id: a_recovered.record_id.clone(),
+            etag: a_recovered.etag.clone(),
+            comment: "符合条件，予以认定".into(),
+        })
+        .await
+        .expect("recognised");
     let b_row = world.on_register("b", 7).await;
     let c_row = world.on_register("c", c.branch.org_id).await;
     let d_row = world.on_register("d", d.branch.org_id).await;
