@@ -258,7 +258,7 @@ pub async fn spawn_ledger_for_peers() -> Spawned {
                 public_key_pem: pem.into(),
                 // department for their reads and writes, relay for
                 // publishing (which the ledger grants nothing to).
-                allowed_roles: vec!["department".into(), "relay".into()],
+                allowed_roles: vec!["department".into(), "reader".into(), "relay".into()],
             });
         }
     })
@@ -266,8 +266,8 @@ pub async fn spawn_ledger_for_peers() -> Spawned {
 }
 
 /// Has the funds service read members and organisations from `ledger`, as
-/// its own principal (the department on the whole tree, signed with the
-/// development key).
+/// its own principal with the roles every deployment gives it (reader and
+/// relay on the whole tree, signed with the development key).
 pub fn funds_reads_ledger(settings: &mut relief_funds::Settings, ledger: &Spawned) {
     let runtime = &mut settings.runtime;
     runtime
@@ -275,10 +275,13 @@ pub fn funds_reads_ledger(settings: &mut relief_funds::Settings, ledger: &Spawne
         .insert("ledger", &format!("http://{}", ledger.addr));
     runtime.peers.timeout_ms = 5_000;
     runtime.auth.service_signing_key = Some(SecretString::from(DEV_FUNDS_PRIVATE_KEY));
-    runtime.auth.principal.roles = vec![RoleBinding {
-        role: Role::Department,
-        org_path: ROOT.into(),
-    }];
+    runtime.auth.principal.roles = [Role::Reader, Role::Relay]
+        .into_iter()
+        .map(|role| RoleBinding {
+            role,
+            org_path: ROOT.into(),
+        })
+        .collect();
 }
 
 /// Starts the ledger service on a fresh schema, with its settings changed

@@ -43,7 +43,7 @@ pub fn relay_trusted_keys() -> Vec<TrustedKey> {
         kid: name.into(),
         issuer: name.into(),
         public_key_pem: pem.into(),
-        allowed_roles: vec!["relay".into(), "department".into()],
+        allowed_roles: vec!["relay".into(), "department".into(), "reader".into()],
     })
     .collect()
 }

@@ -152,14 +152,15 @@ pub fn local_config(database_url: &str) -> anyhow::Result<String> {
         indent(dev_key("gateway.pub.pem")?)
     );
     // Each service's own principal, limited to the roles its work needs:
-    // the notification service reads whom to tell (notifier); the others
-    // read and write as the department and publish events as relays.
+    // the notification service reads whom to tell (notifier); funds reads
+    // (reader), the workflow reads and writes (department), both publish
+    // events (relay).
     for spec in SERVICES.iter().filter(|spec| spec.name != "gateway") {
         if let Ok(pem) = dev_key(&format!("{}.pub.pem", spec.name)) {
             let roles = if spec.name == "notify" {
                 "[notifier]"
             } else {
-                "[department, relay]"
+                "[department, reader, relay]"
             };
             trusted.push_str(&format!(
                 "    - kid: {name}\n      issuer: {name}\n      allowed_roles: {roles}\n      public_key_pem: |\n{}\n",

@@ -172,10 +172,7 @@ mod tests {
             ("funds", "funds")
         );
         assert_eq!(principal.roles.len(), 2);
-        assert_eq!(
-            principal.roles[0].role,
-            relief_runtime::auth::Role::Department
-        );
+        assert_eq!(principal.roles[0].role, relief_runtime::auth::Role::Reader);
         assert_eq!(principal.roles[1].role, relief_runtime::auth::Role::Relay);
         assert_eq!(principal.roles[0].org_path, "/1/");
         assert_eq!(settings.runtime.committee.path, "/1/");

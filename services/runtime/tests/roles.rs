@@ -139,11 +139,13 @@ const MATRIX: [(Role, &[Permission]); 8] = [
 ];
 
 /// The roles of service principals, never bound to a user.
-const PRINCIPAL_MATRIX: [(Role, &[Permission]); 2] = [
+const PRINCIPAL_MATRIX: [(Role, &[Permission]); 3] = [
     // An outbox relay: publishing events, nothing else.
     (Role::Relay, &[NotifyPublish]),
     // The notification service: organisations, and whom to tell where.
     (Role::Notifier, &[OrgRead, RecipientsRead]),
+    // A service reading what it does not own: members, organisations, cases.
+    (Role::Reader, &[OrgRead, MemberRead, ApplicationRead]),
 ];
 
 #[test]

@@ -20,7 +20,7 @@ impl FakeNotify {
                 kid: "funds".into(),
                 issuer: "funds".into(),
                 public_key_pem: FUNDS_PUBLIC_KEY.into(),
-                allowed_roles: vec!["department".into()],
+                allowed_roles: vec!["reader".into(), "relay".into()],
             }],
             service_signing_key: None,
             principal: Default::default(),
@@ -194,10 +194,13 @@ fn relaying_to(receiver: SocketAddr) -> impl Fn(&mut relief_funds::Settings) + C
             .insert("notify", &format!("http://{receiver}"));
         settings.runtime.peers.timeout_ms = 60_000;
         settings.runtime.auth.service_signing_key = Some(SecretString::from(FUNDS_PRIVATE_KEY));
-        settings.runtime.auth.principal.roles = vec![RoleBinding {
-            role: Role::Department,
-            org_path: "/1/".into(),
-        }];
+        settings.runtime.auth.principal.roles = [Role::Reader, Role::Relay]
+            .into_iter()
+            .map(|role| RoleBinding {
+                role,
+                org_path: "/1/".into(),
+            })
+            .collect();
         settings.runtime.outbox.poll_interval_ms = 50;
         settings.runtime.outbox.initial_backoff_ms = 50;
         settings.runtime.outbox.max_backoff_ms = 200;

@@ -19,10 +19,14 @@ async fn an_allocation_in_funds_reaches_the_branch_the_unit_and_its_finance_in_t
             .runtime
             .peers
             .insert("notify", &format!("http://{notify_addr}"));
-        settings.runtime.auth.principal.roles.push(RoleBinding {
-            role: Role::Relay,
-            org_path: "/1/".into(),
-        });
+        // As configured by default: reading the ledger, publishing events.
+        settings.runtime.auth.principal.roles = [Role::Reader, Role::Relay]
+            .into_iter()
+            .map(|role| RoleBinding {
+                role,
+                org_path: "/1/".into(),
+            })
+            .collect();
         settings.runtime.outbox.poll_interval_ms = 100;
         settings.runtime.outbox.initial_backoff_ms = 100;
     })

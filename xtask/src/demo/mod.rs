@@ -41,7 +41,7 @@ fn role_proto(role: Role) -> identity::Role {
         Role::Finance => identity::Role::Finance,
         Role::Auditor => identity::Role::Auditor,
         Role::Operations => identity::Role::Operations,
-        Role::Relay | Role::Notifier => identity::Role::Unspecified,
+        Role::Relay | Role::Notifier | Role::Reader => identity::Role::Unspecified,
     }
 }
 

@@ -29,7 +29,7 @@ pub fn to_proto(role: Role) -> pb::Role {
         Role::Auditor => pb::Role::Auditor,
         Role::Operations => pb::Role::Operations,
         // Service principals' roles are never bound to a user.
-        Role::Relay | Role::Notifier => pb::Role::Unspecified,
+        Role::Relay | Role::Notifier | Role::Reader => pb::Role::Unspecified,
     }
 }
 

@@ -33,6 +33,10 @@ pub enum Role {
     /// organisations, and the users it must tell with their role bindings
     /// and contact details.
     Notifier,
+    /// A service reading what it does not own (never a user's): the funds
+    /// service reads members and organisations (ledger) and the decided
+    /// cases its allocations cite (workflow), masked, and changes nothing.
+    Reader,
 }
 
 impl Role {
@@ -49,7 +53,7 @@ impl Role {
 
     /// Roles only a service's own principal holds: no user is bound to
     /// them (the gateway's bindings name the roles of [`Role::ALL`] only).
-    pub const PRINCIPALS: [Role; 2] = [Role::Relay, Role::Notifier];
+    pub const PRINCIPALS: [Role; 3] = [Role::Relay, Role::Notifier, Role::Reader];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,6 +67,7 @@ impl Role {
             Role::Operations => "operations",
             Role::Relay => "relay",
             Role::Notifier => "notifier",
+            Role::Reader => "reader",
         }
     }
 
@@ -170,6 +175,7 @@ impl Role {
             Role::Operations => matches!(permission, OrgRead | InboxRead | NotifyOperate),
             Role::Relay => matches!(permission, NotifyPublish),
             Role::Notifier => matches!(permission, OrgRead | RecipientsRead),
+            Role::Reader => matches!(permission, OrgRead | MemberRead | ApplicationRead),
         }
     }
 }
