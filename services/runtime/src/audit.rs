@@ -4,7 +4,7 @@
 //! Altering, removing or reordering any entry breaks every hash after it.
 
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgPool, Row};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tonic::Status;
@@ -58,8 +58,12 @@ fn entry_hash(
 
 /// Appends one change to the chain within the caller's transaction. `change`
 /// must already have sensitive values masked.
+///
+/// A transaction, not any connection: the advisory lock that orders appends
+/// lasts until the transaction ends, and on a connection outside one it ends
+/// with its own statement — two appends then take the same `seq`.
 pub async fn append(
-    tx: &mut PgConnection,
+    tx: &mut sqlx::PgTransaction<'_>,
     actor: &Actor,
     action: &str,
     resource: &str,
@@ -67,10 +71,10 @@ pub async fn append(
 ) -> Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(current_schema(), $1))")
         .bind(CHAIN_LOCK)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let last = sqlx::query("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
     let (prev_seq, prev_hash): (i64, String) = match last {
         Some(row) => (row.get(0), row.get(1)),
@@ -95,7 +99,7 @@ pub async fn append(
     .bind(&change)
     .bind(&prev_hash)
     .bind(&hash)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }

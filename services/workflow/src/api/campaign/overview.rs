@@ -50,7 +50,8 @@ impl WorkflowApi {
         query: ById,
     ) -> Result<FileStream> {
         caller.scopes(Permission::ExportForms)?;
-        let mut conn = self.store.pool().acquire().await?;
+        // One transaction: the export's audit entry is appended in it.
+        let mut conn = self.store.pool().begin().await?;
         let campaign = Store::campaign_in(&mut conn, query.0).await?;
         let units = self
             .visible_units(&caller, &mut conn, campaign.campaign_id, None)
