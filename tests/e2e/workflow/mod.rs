@@ -3,6 +3,7 @@
 //! levels and the committee decide — over the real ledger, which owns the
 //! members and organisations.
 
+mod announcements;
 mod applications;
 mod calendar;
 mod campaign;

@@ -8,7 +8,14 @@ use relief_runtime::rpc::Work;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use std::collections::BTreeMap;
+
+use relief_proto::common::v1::OrgRef;
+use relief_proto::notify::v1 as notify;
+use uuid::Uuid;
+
 use super::deadlines;
+use crate::domain::announcements::{self, Announcement};
 use crate::domain::settings::FlowSettings;
 use crate::domain::state::{self, Act, State};
 use crate::store::{ApplicationRow, Store};
@@ -117,5 +124,82 @@ async fn record(
             "comment": comment,
         }),
     )
-    .await
+    .await?;
+    for announcement in announcements::of_step(action, from, to) {
+        let event = announcement_event(row, &announcement, comment, now);
+        let event_id = Uuid::parse_str(&event.event_id).unwrap_or_else(|_| Uuid::new_v4());
+        work.emit(event_id, action, &event, &[NOTIFY]).await?;
+    }
+    Ok(())
+}
+
+/// The outbox destination of notifications.
+const NOTIFY: &str = "notify";
+
+/// The event `announcement` publishes about `row`. It names the member and the branch, as the
+/// public notice does, and nothing private (the templates refuse such placeholders too).
+fn announcement_event(
+    row: &ApplicationRow,
+    announcement: &Announcement,
+    comment: &str,
+    now: OffsetDateTime,
+) -> notify::PublishEventRequest {
+    let event_id = Uuid::new_v4().to_string();
+    // The applicant is told when they applied themselves; a case entered on their behalf has
+    // no user of theirs the workflow knows.
+    let applicant = announcement.applicant
+        && !row.entered_on_behalf
+        && !row.created_by_id.is_empty()
+        && !row.created_by_id.starts_with("service:");
+    let mut parameters = BTreeMap::from([
+        ("member_name".to_owned(), row.member_name.clone()),
+        ("org_name".to_owned(), row.branch_name.clone()),
+        ("year".to_owned(), row.year.to_string()),
+        ("application_id".to_owned(), row.application_id.to_string()),
+    ]);
+    if let Some(deadline) = row.state_deadline {
+        parameters.insert(
+            "deadline".to_owned(),
+            // A deadline ends its last day at 24:00, the next day's first instant.
+            (deadline - time::Duration::SECOND)
+                .to_offset(relief_runtime::time::BEIJING)
+                .date()
+                .to_string(),
+        );
+    }
+    if !comment.is_empty() {
+        let key = match announcement.kind {
+            notify::EventKind::DecisionMade | notify::EventKind::ObjectionResolved => "outcome",
+            _ => "reason",
+        };
+        parameters.insert(key.to_owned(), comment.to_owned());
+    }
+    notify::PublishEventRequest {
+        request_id: event_id.clone(),
+        event_id,
+        kind: announcement.kind as i32,
+        org: Some(OrgRef {
+            org_id: row.branch_id,
+            path: row.branch_path.clone(),
+            name: row.branch_name.clone(),
+        }),
+        recipient_user_ids: if applicant {
+            vec![row.created_by_id.clone()]
+        } else {
+            Vec::new()
+        },
+        recipient_roles: announcement
+            .roles
+            .iter()
+            .map(|role| notify::RoleRecipients {
+                role: *role as i32,
+                org_id: 0,
+            })
+            .collect(),
+        parameters,
+        link: format!("/applications/{}", row.application_id),
+        occur_time: Some(relief_runtime::time::timestamp(now)),
+        source: "workflow".to_owned(),
+        ..Default::default()
+    }
 }

@@ -4,6 +4,7 @@
 //! ([`evidence_rules`]), what a proof file must be ([`evidence`]) and the
 //! deadlines ([`settings`]).
 
+pub mod announcements;
 pub mod application;
 pub mod campaign;
 pub mod campaign_findings;
