@@ -121,7 +121,7 @@ async fn only_the_department_reads_or_changes_templates() {
         .await
         .expect("listed")
         .into_inner();
-    assert_eq!(listed.templates.len(), 17, "one per event kind");
+    assert_eq!(listed.templates.len(), 18, "one per event kind");
     assert!(
         listed
             .templates

@@ -16,7 +16,7 @@ use relief_tests::raw_pool;
 use super::campaign::{CampaignWorld, day};
 
 /// The notifications in the workflow's outbox, by kind, oldest first.
-async fn outbox(world: &CampaignWorld) -> Vec<(String, notify::PublishEventRequest)> {
+pub(super) async fn outbox(world: &CampaignWorld) -> Vec<(String, notify::PublishEventRequest)> {
     let pool = raw_pool(&world.workflow.service.schema).await;
     let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
         "SELECT o.kind, o.payload FROM event_outbox o

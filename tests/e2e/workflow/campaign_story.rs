@@ -129,6 +129,17 @@ async fn a_whole_campaign_leaves_every_row_verified_adjusted_or_removed_on_the_r
         .into_inner();
     assert_eq!(returned.state, CampaignUnitState::Returned as i32);
     assert_eq!(returned.returns[0].reason, "家庭人口已变化，请重新核查");
+    let told = super::campaign_reminders::outbox(&world).await;
+    let (_, notice) = told
+        .iter()
+        .find(|(kind, _)| kind == "campaign.returned")
+        .expect("the return is told to the unit");
+    assert_eq!(
+        notice.kind,
+        relief_proto::notify::v1::EventKind::CampaignSubmissionReturned as i32
+    );
+    assert_eq!(notice.org.as_ref().map(|o| o.org_id), Some(c.org.org_id));
+    assert_eq!(notice.parameters["reason"], "家庭人口已变化，请重新核查");
     verify(&world, &returned, &c.branch, |_| {
         VerificationOutcome::Adjust
     })

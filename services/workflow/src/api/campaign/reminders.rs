@@ -134,6 +134,32 @@ impl WorkflowApi {
             .await
     }
 
+    /// CAMPAIGN_SUBMISSION_RETURNED to the unit whose summary the department
+    /// returned, with the reason.
+    pub(super) async fn announce_returned(
+        work: &mut Work,
+        campaign: &CampaignRow,
+        unit: &UnitRow,
+        reason: &str,
+    ) -> Result<()> {
+        let is_branch = Self::unit_is_branch(work, unit).await?;
+        let mut request = event(
+            notify::EventKind::CampaignSubmissionReturned,
+            campaign,
+            unit,
+            is_branch,
+            campaign.submit_by,
+            Deadline::Submit.words(),
+            None,
+        );
+        request
+            .parameters
+            .insert("reason".to_owned(), reason.to_owned());
+        let event_id = Uuid::parse_str(&request.event_id).unwrap_or_default();
+        work.emit(event_id, "campaign.returned", &request, &[NOTIFY])
+            .await
+    }
+
     /// One round of the reminders: every unit of an open campaign not yet
     /// submitted, against each deadline it has not met. Answers how many
     /// reminders were written.

@@ -132,6 +132,7 @@ impl WorkflowApi {
             &json!({ "reason": command.reason, "row_ids": command.row_ids }),
         )
         .await?;
+        Self::announce_returned(&mut work, &campaign, &unit, &command.reason).await?;
         self.unit_saved(work, &campaign, unit).await
     }
 }
