@@ -17,7 +17,7 @@ use relief_proto::notify::v1 as notify;
 use relief_proto::notify::v1::notification_service_client::NotificationServiceClient;
 use relief_proto::workflow::v1 as workflow;
 use relief_proto::workflow::v1::application_service_client::ApplicationServiceClient;
-use relief_runtime::auth::ServicePrincipal;
+use relief_runtime::auth::{Role, ServicePrincipal};
 use relief_runtime::client::{CallAs, PeerInterceptor, peer_channel};
 use relief_runtime::config::PeerSettings;
 use relief_runtime::outbox::Courier;
@@ -59,10 +59,15 @@ impl FundsCourier {
                 Duration::from_millis(peers.timeout_ms),
             )
         };
+        // The notification service is called as a relay and nothing more.
+        let relay = Arc::new(principal.only(Role::Relay));
         let notify = match peers.address(NOTIFY) {
             Some(address) => Some(NotificationServiceClient::with_interceptor(
                 peer_channel(address)?,
-                interceptor(),
+                PeerInterceptor::new(
+                    CallAs::Service(relay),
+                    Duration::from_millis(peers.timeout_ms),
+                ),
             )),
             None => None,
         };

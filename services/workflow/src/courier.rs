@@ -18,7 +18,7 @@ use relief_proto::funds::v1 as funds;
 use relief_proto::funds::v1::funds_service_client::FundsServiceClient;
 use relief_proto::notify::v1 as notify;
 use relief_proto::notify::v1::notification_service_client::NotificationServiceClient;
-use relief_runtime::auth::ServicePrincipal;
+use relief_runtime::auth::{Role, ServicePrincipal};
 use relief_runtime::client::{ServiceChannel, service_channel};
 use relief_runtime::config::PeerSettings;
 use relief_runtime::error::{Error, Result};
@@ -135,7 +135,9 @@ pub fn notify_client(
     peers: &PeerSettings,
     principal: Option<&Arc<ServicePrincipal>>,
 ) -> anyhow::Result<Option<NotifyClient>> {
-    Ok(service_channel(peers, NOTIFY, principal)?.map(NotificationServiceClient::new))
+    // The notification service is called as a relay and nothing more.
+    let relay = principal.map(|principal| Arc::new(principal.only(Role::Relay)));
+    Ok(service_channel(peers, NOTIFY, relay.as_ref())?.map(NotificationServiceClient::new))
 }
 
 /// Carries the workflow's outbox to funds (allocations) and to the

@@ -181,6 +181,7 @@ impl TokenVerifier {
 }
 
 /// Signs access tokens: the gateway for users, a service for its own principal.
+#[derive(Clone)]
 pub struct TokenSigner {
     kid: String,
     issuer: String,
@@ -273,6 +274,21 @@ impl ServicePrincipal {
             roles,
             cached: Mutex::new(None),
         }
+    }
+
+    /// This principal holding only its bindings of `role`: what a call that needs no more
+    /// carries, so that the callee could not be made to do anything else by it (an outbox relay
+    /// publishing to the notification service holds nothing but the relay role there).
+    pub fn only(&self, role: Role) -> ServicePrincipal {
+        ServicePrincipal::new(
+            &self.name,
+            self.signer.clone(),
+            self.roles
+                .iter()
+                .filter(|binding| binding.role == role)
+                .cloned()
+                .collect(),
+        )
     }
 
     pub fn token(&self) -> anyhow::Result<String> {
