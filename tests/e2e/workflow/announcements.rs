@@ -9,7 +9,7 @@ use relief_proto::notify::v1 as notify;
 use relief_proto::workflow::v1 as pb;
 use relief_proto::workflow::v1::application_service_client::ApplicationServiceClient;
 use relief_runtime::auth::{Role, RoleBinding};
-use relief_tests::{Bearer, channel, signer, spawn_workflow, token_for};
+use relief_tests::{Bearer, channel, signer, token_for};
 
 use super::{application, approval, rid};
 use crate::notify::{Person, Town};
@@ -33,24 +33,7 @@ async fn told(town: &Town, who: &str, kind: notify::EventKind) -> Option<notify:
 #[tokio::test]
 async fn a_members_application_reaches_their_branch_staff_and_no_other_branch() {
     let mut town = Town::new().await;
-    let notify_addr = town.notify.addr;
-    let workflow = spawn_workflow(&town.ledger, |settings| {
-        let runtime = &mut settings.runtime;
-        runtime
-            .peers
-            .insert("notify", &format!("http://{notify_addr}"));
-        runtime.auth.principal.roles.push(RoleBinding {
-            role: Role::Relay,
-            org_path: "/1/".into(),
-        });
-        runtime.outbox = relief_runtime::outbox::RelaySettings {
-            poll_interval_ms: 100,
-            initial_backoff_ms: 100,
-            max_backoff_ms: 400,
-            batch_size: 50,
-        };
-    })
-    .await;
+    let workflow = super::publishing_to(&town).await;
     let mut ledger =
         crate::ledger::client(&town.ledger, &relief_tests::token(Role::Department, "/1/")).await;
     let member = crate::ledger::create_member(

@@ -10,7 +10,7 @@ use prost::Message;
 use relief_proto::notify::v1 as notify;
 use relief_proto::workflow::v1 as pb;
 use relief_proto::workflow::v1::campaign_service_client::CampaignServiceClient;
-use relief_runtime::auth::{Role, RoleBinding};
+use relief_runtime::auth::Role;
 use relief_tests::raw_pool;
 
 use super::campaign::{CampaignWorld, day};
@@ -108,25 +108,7 @@ async fn a_deadline_approaching_and_then_missed_is_told_once_each_and_the_miss_e
 #[tokio::test]
 async fn the_units_superior_organisation_finds_the_campaign_in_its_inbox() {
     let town = crate::notify::Town::new().await;
-    let notify_addr = town.notify.addr;
-    let workflow = relief_tests::spawn_workflow(&town.ledger, |settings| {
-        let runtime = &mut settings.runtime;
-        runtime
-            .peers
-            .insert("notify", &format!("http://{notify_addr}"));
-        // Its relay publishes as a relay, as every deployment configures it.
-        runtime.auth.principal.roles.push(RoleBinding {
-            role: Role::Relay,
-            org_path: "/1/".into(),
-        });
-        runtime.outbox = relief_runtime::outbox::RelaySettings {
-            poll_interval_ms: 100,
-            initial_backoff_ms: 100,
-            max_backoff_ms: 400,
-            batch_size: 50,
-        };
-    })
-    .await;
+    let workflow = super::publishing_to(&town).await;
     let mut ledger =
         crate::ledger::client(&town.ledger, &relief_tests::token(Role::Department, "/1/")).await;
     let member = crate::ledger::create_member(

@@ -111,6 +111,29 @@ impl Workflow {
     }
 }
 
+/// A workflow on `town`'s ledger whose outbox relay publishes to `town`'s notification
+/// service, holding the relay role as every deployment configures it, and polling often.
+pub(crate) async fn publishing_to(town: &crate::notify::Town) -> Spawned {
+    let notify_addr = town.notify.addr;
+    spawn_workflow(&town.ledger, |settings| {
+        let runtime = &mut settings.runtime;
+        runtime
+            .peers
+            .insert("notify", &format!("http://{notify_addr}"));
+        runtime.auth.principal.roles.push(RoleBinding {
+            role: Role::Relay,
+            org_path: "/1/".into(),
+        });
+        runtime.outbox = relief_runtime::outbox::RelaySettings {
+            poll_interval_ms: 100,
+            initial_backoff_ms: 100,
+            max_backoff_ms: 400,
+            batch_size: 50,
+        };
+    })
+    .await
+}
+
 /// A new request id.
 pub(crate) fn rid() -> String {
     uuid::Uuid::new_v4().to_string()
