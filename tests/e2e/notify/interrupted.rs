@@ -22,20 +22,30 @@ async fn a_message_left_sending_by_a_dead_process_is_sent_again_once_with_the_cu
     })
     .await;
     // What a worker that died mid-send leaves behind: the row claimed
-    // (SENDING, its attempt counted) long ago, no outcome recorded.
+    // (SENDING, its attempt counted) long ago, no outcome recorded. Made only
+    // while the row waits for its retry: a live worker's send in flight
+    // would be a second, real one.
     let pool = relief_tests::raw_pool(&town.notify.schema).await;
-    let left = sqlx::query(
-        "UPDATE deliveries SET state = 'SENDING', attempts = attempts + 1,
-                sending_since = now() - interval '1 hour'
-         WHERE event_id = $1::uuid AND recipient_user_id = $2 AND channel = 2",
-    )
-    .bind(&published.event_id)
-    .bind(&finance)
-    .execute(&pool)
-    .await
-    .expect("leaving the row as a dead worker would")
-    .rows_affected();
-    assert_eq!(left, 1);
+    let mut left = 0;
+    for _ in 0..200 {
+        left = sqlx::query(
+            "UPDATE deliveries SET state = 'SENDING', attempts = attempts + 1,
+                    sending_since = now() - interval '1 hour'
+             WHERE event_id = $1::uuid AND recipient_user_id = $2 AND channel = 2
+               AND state = 'PENDING'",
+        )
+        .bind(&published.event_id)
+        .bind(&finance)
+        .execute(&pool)
+        .await
+        .expect("leaving the row as a dead worker would")
+        .rows_affected();
+        if left == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(left, 1, "the row waited for its retry at some point");
     town.mail.refuse_next(0, "");
 
     let caught = town.mail.wait_for(1, Duration::from_secs(15)).await;
