@@ -94,17 +94,7 @@ pub fn summary_form(form: &SummaryForm) -> Result<Vec<u8>, XlsxError> {
     let number = centred.clone().set_num_format("0");
 
     let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("汇总表")?;
-    sheet.set_paper_size(9); // A4
-    sheet.set_landscape();
-    sheet.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
-    sheet.set_print_fit_to_pages(1, 0);
-    sheet.set_print_center_horizontally(true);
-    sheet.set_footer("&C第 &P 页，共 &N 页");
-    for (col, width) in (0u16..).zip(WIDTHS) {
-        sheet.set_column_width(col, width)?;
-    }
+    let sheet = super::landscape_a4_sheet(&mut book, "汇总表", &WIDTHS)?;
     let last = u16::try_from(COLUMNS.len() - 1).unwrap_or(0);
     sheet.merge_range(
         0,
