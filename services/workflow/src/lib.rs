@@ -81,10 +81,8 @@ pub struct Application {
     /// Delivers the outbox: approvals' allocation requests to funds, the
     /// campaign's reminders to the notification service.
     relay: Relay<WorkflowCourier>,
-    /// Passes the public notices whose time is up.
-    notice_sweep: sweep::NoticeSweep,
-    /// Writes the campaign's deadline reminders that are due.
-    campaign_sweep: sweep::CampaignSweep,
+    /// The timers: notices whose time is up, reminders that are due.
+    sweep: sweep::Sweep,
 }
 
 impl Application {
@@ -110,16 +108,12 @@ impl Application {
             foundation.settings.outbox.clone(),
             WorkflowCourier::new(funds, notify),
         );
-        let notice_sweep =
-            sweep::NoticeSweep::new(api.clone(), settings.workflow.notice_sweep_interval_ms);
-        let campaign_sweep =
-            sweep::CampaignSweep::new(api.clone(), settings.workflow.notice_sweep_interval_ms);
+        let sweep = sweep::Sweep::new(api.clone(), settings.workflow.notice_sweep_interval_ms);
         Ok(Application {
             foundation,
             api,
             relay,
-            notice_sweep,
-            campaign_sweep,
+            sweep,
         })
     }
 
@@ -161,14 +155,12 @@ impl Application {
         // Aborted at shutdown: a delivery under way stays in the outbox and
         // is made again by the next run.
         let relay = tokio::spawn(self.relay.run());
-        // Aborted at shutdown too: a notice being passed rolls back and
-        // stays due; the next run passes it.
-        let notice_sweep = tokio::spawn(self.notice_sweep.run());
-        let campaign_sweep = tokio::spawn(self.campaign_sweep.run());
+        // Aborted at shutdown too: a notice being passed, a reminder being
+        // written, rolls back and stays due; the next run does it.
+        let sweep = tokio::spawn(self.sweep.run());
         let served = self.foundation.serve(service, shutdown).await;
         relay.abort();
-        notice_sweep.abort();
-        campaign_sweep.abort();
+        sweep.abort();
         served
     }
 }

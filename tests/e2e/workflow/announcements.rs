@@ -9,13 +9,18 @@ use relief_proto::notify::v1 as notify;
 use relief_proto::workflow::v1 as pb;
 use relief_proto::workflow::v1::application_service_client::ApplicationServiceClient;
 use relief_runtime::auth::{Role, RoleBinding};
+use relief_runtime::time::{BEIJING, from_timestamp};
 use relief_tests::{Bearer, channel, signer, token_for};
 
 use super::{application, approval, rid};
 use crate::notify::{Person, Town};
 
 /// The message of `kind` in `who`'s inbox, once the relay has carried it there.
-async fn told(town: &Town, who: &str, kind: notify::EventKind) -> Option<notify::Notification> {
+pub(super) async fn told(
+    town: &Town,
+    who: &str,
+    kind: notify::EventKind,
+) -> Option<notify::Notification> {
     for _ in 0..60 {
         let inbox = town.inbox(who).await;
         if let Some(found) = inbox
@@ -146,7 +151,7 @@ async fn a_members_application_reaches_their_branch_staff_and_no_other_branch() 
         .await
         .expect("taken up")
         .into_inner();
-    staff
+    let noticed = staff
         .submit_branch_review(pb::SubmitBranchReviewRequest {
             request_id: rid(),
             application_id: started.application_id.clone(),
@@ -155,13 +160,23 @@ async fn a_members_application_reaches_their_branch_staff_and_no_other_branch() 
             ..Default::default()
         })
         .await
-        .expect("approved by the branch");
+        .expect("approved by the branch")
+        .into_inner();
+    // The notice runs to 24:00 Beijing time of its last day: that day is the one told.
+    let last_day = from_timestamp(noticed.state_deadline_time.as_ref())
+        .map(|ends| (ends - time::Duration::SECOND).to_offset(BEIJING).date())
+        .expect("the notice's end is the state's deadline");
     for who in ["member_a", "staff_a"] {
         let notice = told(&town, who, notify::EventKind::NoticeStarted)
             .await
             .unwrap_or_else(|| panic!("{who} is told the notice started"));
         assert_eq!(notice.title, "公示开始：刘党员");
         assert!(notice.body.contains("预算科党支部"), "{}", notice.body);
+        assert!(
+            notice.body.contains(&format!("至{last_day}结束")),
+            "the notice's last day is told: {}",
+            notice.body
+        );
     }
     assert!(
         town.inbox("staff_b").await.notifications.is_empty(),

@@ -279,6 +279,7 @@ async fn a_notice_in_working_days_skips_weekends_and_holidays() {
                     rule(pb::ApplicationState::PublicNotice, 5),
                     rule(pb::ApplicationState::Submitted, 400),
                 ],
+                spring_festival_reminder_days: 91,
                 etag: changed.etag.clone(),
                 ..Default::default()
             }),
@@ -286,6 +287,7 @@ async fn a_notice_in_working_days_skips_weekends_and_holidays() {
                 paths: vec![
                     "notice_days".into(),
                     "state_deadlines".into(),
+                    "spring_festival_reminder_days".into(),
                     "colour".into(),
                 ],
             }),
@@ -300,6 +302,7 @@ async fn a_notice_in_working_days_skips_weekends_and_holidays() {
         [
             "reason",
             "settings.notice_days",
+            "settings.spring_festival_reminder_days",
             "settings.state_deadlines[0].state",
             "settings.state_deadlines[1].days",
             "update_mask",

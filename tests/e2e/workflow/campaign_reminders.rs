@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use prost::Message;
 use relief_proto::notify::v1 as notify;
 use relief_proto::workflow::v1 as pb;
 use relief_proto::workflow::v1::campaign_service_client::CampaignServiceClient;
@@ -15,24 +14,9 @@ use relief_tests::raw_pool;
 
 use super::campaign::{CampaignWorld, day};
 
-/// The notifications in the workflow's outbox, by kind, oldest first.
+/// The notifications in the campaign's workflow's outbox, by kind, oldest first.
 pub(super) async fn outbox(world: &CampaignWorld) -> Vec<(String, notify::PublishEventRequest)> {
-    let pool = raw_pool(&world.workflow.service.schema).await;
-    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
-        "SELECT o.kind, o.payload FROM event_outbox o
-         JOIN event_deliveries d USING (event_id)
-         WHERE d.destination = 'notify' ORDER BY o.created_at, o.kind",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("the outbox");
-    rows.into_iter()
-        .map(|(kind, payload)| {
-            let request =
-                notify::PublishEventRequest::decode(payload.as_slice()).expect("a notification");
-            (kind, request)
-        })
-        .collect()
+    super::notifications(&world.workflow.service).await
 }
 
 /// Waits until the outbox holds a notification of `kind`.

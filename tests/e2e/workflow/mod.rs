@@ -12,6 +12,7 @@ mod campaign_reminders;
 mod campaign_rules;
 mod campaign_story;
 mod committee;
+mod deadline_reminders;
 mod evidence;
 mod forms;
 mod funds;
@@ -132,6 +133,30 @@ pub(crate) async fn publishing_to(town: &crate::notify::Town) -> Spawned {
         };
     })
     .await
+}
+
+/// The notifications in `workflow`'s outbox (destination `notify`) with the kind each was
+/// written under, oldest first.
+pub(crate) async fn notifications(
+    workflow: &Spawned,
+) -> Vec<(String, relief_proto::notify::v1::PublishEventRequest)> {
+    use prost::Message;
+    let pool = relief_tests::raw_pool(&workflow.schema).await;
+    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+        "SELECT o.kind, o.payload FROM event_outbox o
+         JOIN event_deliveries d USING (event_id)
+         WHERE d.destination = 'notify' ORDER BY o.created_at, o.kind",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("the outbox");
+    rows.into_iter()
+        .map(|(kind, payload)| {
+            let request = relief_proto::notify::v1::PublishEventRequest::decode(payload.as_slice())
+                .expect("a notification");
+            (kind, request)
+        })
+        .collect()
 }
 
 /// A new request id.

@@ -59,6 +59,7 @@ fn workflow_settings(stored: StoredSettings) -> pb::WorkflowSettings {
             })
             .collect(),
         deadline_warning_days: settings.deadline_warning_days,
+        spring_festival_reminder_days: settings.spring_festival_reminder_days,
         last_change: stored.changed_by.map(|actor| ChangeStamp {
             actor: Some(actor),
             change_time: stored.changed_at.map(timestamp),

@@ -15,6 +15,7 @@ use relief_proto::notify::v1 as notify;
 use uuid::Uuid;
 
 use super::deadlines;
+use crate::courier::NOTIFY;
 use crate::domain::announcements::{self, Announcement};
 use crate::domain::settings::FlowSettings;
 use crate::domain::state::{self, Act, State};
@@ -48,6 +49,20 @@ pub async fn advance(
     settings: &FlowSettings,
     now: OffsetDateTime,
 ) -> Result<State> {
+    advance_due(work, row, act, comment, settings, now, None).await
+}
+
+/// As [`advance`], the new state due at `due` when given rather than by the
+/// settings: a public notice is due when it ends, which its start announces.
+pub async fn advance_due(
+    work: &mut Work,
+    row: &mut ApplicationRow,
+    act: Act,
+    comment: &str,
+    settings: &FlowSettings,
+    now: OffsetDateTime,
+    due: Option<OffsetDateTime>,
+) -> Result<State> {
     let from = state::from_stored(row.state)?;
     let returned_from = State::try_from(row.returned_from_state).unwrap_or(State::Unspecified);
     let to = state::next(from, act, returned_from)?;
@@ -57,6 +72,8 @@ pub async fn advance(
     row.state_deadline = if state::is_final(to) {
         row.closed_at = Some(now);
         None
+    } else if due.is_some() {
+        due
     } else {
         deadlines::due(work.tx(), settings, to, now).await?
     };
@@ -133,12 +150,9 @@ async fn record(
     Ok(())
 }
 
-/// The outbox destination of notifications.
-const NOTIFY: &str = "notify";
-
 /// The event `announcement` publishes about `row`. It names the member and the branch, as the
 /// public notice does, and nothing private (the templates refuse such placeholders too).
-fn announcement_event(
+pub(super) fn announcement_event(
     row: &ApplicationRow,
     announcement: &Announcement,
     comment: &str,

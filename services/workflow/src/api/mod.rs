@@ -19,6 +19,7 @@ mod funds;
 pub mod gates;
 mod notices;
 mod queries;
+mod reminders;
 mod reviews;
 
 use relief_proto::common::v1 as common;
@@ -36,6 +37,15 @@ use crate::register::Register;
 use crate::store::Store;
 
 pub use queries::{ApplicationQuery, ApplicationRead, StepQuery};
+
+/// The workflow acting by itself, on one of its timers: nobody did it; the
+/// service did. `timer` names which in the trail (公示期满, 核查提醒, …).
+fn system_actor(timer: &str) -> common::Actor {
+    common::Actor {
+        user_id: "system:workflow".to_owned(),
+        display_name: format!("系统（{timer}）"),
+    }
+}
 
 /// Every service of the workflow process, over one pipeline and one store.
 #[derive(Clone)]

@@ -109,16 +109,21 @@ impl WorkflowApi {
                 }
                 row.urgent = command.urgent;
                 self.check_proof(&mut work, &row).await?;
-                flow::advance(
+                // The notice ends by itself (the sweep); the state is due
+                // when it ends, which its start announces.
+                let starts_at = command.notice_start.unwrap_or(now);
+                let ends_at = deadlines::notice_end(work.tx(), &settings, starts_at).await?;
+                flow::advance_due(
                     &mut work,
                     &mut row,
                     Act::BranchApprove,
                     &opinion.findings,
                     &settings,
                     now,
+                    Some(ends_at),
                 )
                 .await?;
-                self.put_up_notice(&mut work, &mut row, &command, &settings, now)
+                self.put_up_notice(&mut work, &row, &command, &settings, starts_at..ends_at)
                     .await?;
             }
             other => {
@@ -136,26 +141,26 @@ impl WorkflowApi {
         self.saved(work, row).await
     }
 
-    /// 公示 — puts up the notice of an approved case: the text (generated
-    /// unless the branch wrote one), its end by the settings (the state's
-    /// deadline too); the sweep ends it when its time is up.
+    /// 公示 — puts up the notice of an approved case for `period`: the text
+    /// generated unless the branch wrote one; the sweep ends it when its
+    /// time is up.
     async fn put_up_notice(
         &self,
         work: &mut Work,
-        row: &mut ApplicationRow,
+        row: &ApplicationRow,
         command: &BranchOpinion,
         settings: &FlowSettings,
-        now: OffsetDateTime,
+        period: std::ops::Range<OffsetDateTime>,
     ) -> Result<()> {
-        let starts_at = command.notice_start.unwrap_or(now);
+        let std::ops::Range {
+            start: starts_at,
+            end: ends_at,
+        } = period;
         let text = if command.notice_text.is_empty() {
             self.notice_text(row, starts_at).await?
         } else {
             command.notice_text.clone()
         };
-        // The notice ends by itself (the sweep); the state's
-        // deadline is its end.
-        let ends_at = deadlines::notice_end(work.tx(), settings, starts_at).await?;
         Store::start_notice(
             work.tx(),
             &NewNotice {
@@ -176,7 +181,6 @@ impl WorkflowApi {
             },
         )
         .await?;
-        row.state_deadline = Some(ends_at);
         Ok(())
     }
 

@@ -101,6 +101,64 @@ pub fn of_step(action: &str, from: State, to: State) -> Vec<Announcement> {
     told
 }
 
+/// Which reminder a state deadline makes: its last days begun, or its time up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overdue {
+    Approaching,
+    Missed,
+}
+
+impl Overdue {
+    /// The word the reminder is recorded and published under.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Overdue::Approaching => "approaching",
+            Overdue::Missed => "missed",
+        }
+    }
+}
+
+/// The states whose deadline reminds anyone (stored values), for the sweep to look in.
+pub fn reminded_states() -> Vec<i32> {
+    (0..=State::Withdrawn as i32)
+        .filter_map(|stored| State::try_from(stored).ok())
+        .filter(|state| of_deadline(*state, Overdue::Missed).is_some())
+        .map(|state| state as i32)
+        .collect()
+}
+
+/// 办理时限 — who hears that a case's time in `state` is running out or has run out: whoever
+/// must act in that state, and for a missed deadline also the level above them, which answers
+/// for it. `None` for a state whose time nobody is reminded of: a draft is the member's own,
+/// a public notice has its own end (the sweep ends it by itself, and its start told its last
+/// day), and a closed case waits for nothing.
+pub fn of_deadline(state: State, overdue: Overdue) -> Option<Announcement> {
+    use RecipientRole::{BranchStaff, Department, Finance, SuperiorOrg};
+    // Who acts, who answers above them, and whether the applicant acts too.
+    let (acting, above, applicant): (RecipientRole, RecipientRole, bool) = match state {
+        State::Submitted | State::BranchReview | State::Disbursed => {
+            (BranchStaff, SuperiorOrg, false)
+        }
+        // The material is the applicant's to bring, the branch's to chase.
+        State::ReturnedForMaterial => (BranchStaff, SuperiorOrg, true),
+        State::SuperiorReview => (SuperiorOrg, Department, false),
+        State::CommitteeReview | State::Approved => (Department, Department, false),
+        // The unit's finance pays the member; the department allocated the money.
+        State::FundsAllocated => (Finance, Department, false),
+        _ => return None,
+    };
+    let (kind, roles) = match overdue {
+        Overdue::Approaching => (EventKind::StateDeadlineApproaching, vec![acting]),
+        Overdue::Missed if above == acting => (EventKind::StateDeadlineMissed, vec![acting]),
+        Overdue::Missed => (EventKind::StateDeadlineMissed, vec![acting, above]),
+    };
+    Some(Announcement {
+        kind,
+        roles,
+        applicant,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +220,63 @@ mod tests {
         assert!(kinds("evidence.added", State::BranchReview, State::BranchReview).is_empty());
         assert!(kinds("funds.receipted", State::Disbursed, State::Receipted).is_empty());
         assert!(kinds("application.withdrawn", State::Submitted, State::Withdrawn).is_empty());
+    }
+    #[test]
+    fn a_deadline_reminds_whoever_acts_and_a_missed_one_the_level_above_too() {
+        use RecipientRole::*;
+        let near = of_deadline(State::BranchReview, Overdue::Approaching).expect("a reminder");
+        assert_eq!(near.kind, EventKind::StateDeadlineApproaching);
+        assert_eq!(near.roles, vec![BranchStaff]);
+        let missed = of_deadline(State::BranchReview, Overdue::Missed).expect("a reminder");
+        assert_eq!(missed.kind, EventKind::StateDeadlineMissed);
+        assert_eq!(missed.roles, vec![BranchStaff, SuperiorOrg]);
+        assert_eq!(
+            of_deadline(State::SuperiorReview, Overdue::Missed).map(|a| a.roles),
+            Some(vec![SuperiorOrg, Department])
+        );
+        assert_eq!(
+            of_deadline(State::CommitteeReview, Overdue::Missed).map(|a| a.roles),
+            Some(vec![Department]),
+            "the department answers for itself"
+        );
+        assert_eq!(
+            of_deadline(State::FundsAllocated, Overdue::Approaching).map(|a| a.roles),
+            Some(vec![Finance])
+        );
+        assert!(
+            of_deadline(State::ReturnedForMaterial, Overdue::Approaching)
+                .is_some_and(|a| a.applicant)
+        );
+    }
+
+    #[test]
+    fn the_sweep_looks_in_the_states_that_remind() {
+        assert_eq!(
+            reminded_states(),
+            [
+                State::Submitted,
+                State::BranchReview,
+                State::ReturnedForMaterial,
+                State::SuperiorReview,
+                State::CommitteeReview,
+                State::Approved,
+                State::FundsAllocated,
+                State::Disbursed,
+            ]
+            .map(|state| state as i32)
+        );
+    }
+
+    #[test]
+    fn drafts_notices_and_closed_cases_remind_nobody() {
+        for state in [
+            State::Draft,
+            State::PublicNotice,
+            State::Receipted,
+            State::Refused,
+            State::Withdrawn,
+        ] {
+            assert_eq!(of_deadline(state, Overdue::Missed), None, "{state:?}");
+        }
     }
 }

@@ -129,11 +129,12 @@ impl TryFrom<pb::PutHolidayCalendarRequest> for HolidayPut {
 }
 
 /// The paths UpdateWorkflowSettings may name.
-pub const SETTINGS_PATHS: [&str; 4] = [
+pub const SETTINGS_PATHS: [&str; 5] = [
     "notice_days",
     "notice_day_kind",
     "state_deadlines",
     "deadline_warning_days",
+    "spring_festival_reminder_days",
 ];
 
 /// UpdateWorkflowSettings: the paths named and their new values.
@@ -239,6 +240,13 @@ impl TryFrom<pb::UpdateWorkflowSettingsRequest> for SettingsChange {
                 "between 0 and 30",
             );
         }
+        if named("spring_festival_reminder_days") {
+            violations.check(
+                !(0..=90).contains(&settings.spring_festival_reminder_days),
+                "settings.spring_festival_reminder_days",
+                "between 0 and 90",
+            );
+        }
         violations.then(|| SettingsChange {
             paths: paths.clone(),
             wanted: FlowSettings {
@@ -246,6 +254,7 @@ impl TryFrom<pb::UpdateWorkflowSettingsRequest> for SettingsChange {
                 notice_day_kind,
                 deadlines,
                 deadline_warning_days: settings.deadline_warning_days,
+                spring_festival_reminder_days: settings.spring_festival_reminder_days,
             },
             version: version.unwrap_or_default(),
             reason: r.reason.trim().to_owned(),
@@ -263,6 +272,10 @@ impl SettingsChange {
                 "state_deadlines" => current.deadlines = self.wanted.deadlines.clone(),
                 "deadline_warning_days" => {
                     current.deadline_warning_days = self.wanted.deadline_warning_days
+                }
+                "spring_festival_reminder_days" => {
+                    current.spring_festival_reminder_days =
+                        self.wanted.spring_festival_reminder_days
                 }
                 _ => {}
             }

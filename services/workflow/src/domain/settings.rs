@@ -20,6 +20,15 @@ pub struct FlowSettings {
     pub notice_day_kind: i32,
     pub deadlines: Vec<DeadlineRule>,
     pub deadline_warning_days: i32,
+    /// Days before the Spring Festival its window is announced (0: never).
+    /// Settings written before it existed read as the default.
+    #[serde(default = "default_festival_days")]
+    pub spring_festival_reminder_days: i32,
+}
+
+/// A month ahead: time for a committee meeting and the payments after it.
+fn default_festival_days() -> i32 {
+    30
 }
 
 impl Default for FlowSettings {
@@ -49,6 +58,7 @@ impl Default for FlowSettings {
                 rule(Disbursed, 30, DayKind::Calendar),
             ],
             deadline_warning_days: 2,
+            spring_festival_reminder_days: default_festival_days(),
         }
     }
 }

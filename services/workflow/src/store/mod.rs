@@ -10,6 +10,7 @@ mod campaigns;
 mod committee;
 mod evidence;
 mod notices;
+mod reminders;
 mod settings;
 mod steps;
 mod views;
@@ -24,6 +25,7 @@ pub use campaigns::{
 pub use committee::{EarlierDecision, NewDecision};
 pub use evidence::{EvidenceListing, EvidenceRow};
 pub use notices::{NewNotice, NoticeListing, NoticeRow, ObjectionRow};
+pub use reminders::DueReminder;
 pub use settings::StoredSettings;
 pub use steps::StepRow;
 pub use views::{COUNTY_LEVEL_OR_ABOVE, DecisionRow, ProposalRow, Surroundings};

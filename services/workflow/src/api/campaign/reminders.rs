@@ -9,7 +9,7 @@
 //! transaction that writes it to the outbox, so a restart, a second
 //! replica or a round cut short sends none twice.
 
-use relief_proto::common::v1::{Actor, OrgRef};
+use relief_proto::common::v1::OrgRef;
 use relief_proto::notify::v1 as notify;
 use relief_runtime::error::Result;
 use relief_runtime::rpc::Work;
@@ -17,12 +17,10 @@ use relief_runtime::time::{timestamp, today};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::super::WorkflowApi;
+use super::super::{WorkflowApi, system_actor};
+use crate::courier::NOTIFY;
 use crate::domain::campaign::standing;
 use crate::store::{CampaignRow, Store, UnitRow};
-
-/// The outbox destination of notifications.
-pub const NOTIFY: &str = "notify";
 
 /// Which deadline a reminder is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,14 +35,6 @@ impl Deadline {
             Deadline::Collect => "领取汇总表",
             Deadline::Submit => "报送汇总表",
         }
-    }
-}
-
-/// Who did the sweep's work: nobody did; the service did.
-fn system_actor() -> Actor {
-    Actor {
-        user_id: "system:workflow".to_owned(),
-        display_name: "系统（核查提醒）".to_owned(),
     }
 }
 
@@ -98,11 +88,6 @@ fn event(
         source: "workflow".to_owned(),
         ..Default::default()
     }
-}
-
-/// The committee's id, from its path (`/1/` → 1).
-fn committee_id(path: &str) -> Option<i64> {
-    path.trim_matches('/').rsplit('/').next()?.parse().ok()
 }
 
 impl WorkflowApi {
@@ -229,7 +214,7 @@ impl WorkflowApi {
             "campaign-reminder-{}-{deadline}-{kind}",
             unit.campaign_unit_id
         );
-        let mut work = Work::unattended(self.rpc.pool(), key, system_actor()).await?;
+        let mut work = Work::unattended(self.rpc.pool(), key, system_actor("核查提醒")).await?;
         if !Store::remember_reminder(work.tx(), unit.campaign_unit_id, deadline, kind).await? {
             return Ok(false);
         }
@@ -237,7 +222,7 @@ impl WorkflowApi {
         let (event_kind, escalate) = if kind == "missed" {
             (
                 notify::EventKind::CampaignDeadlineMissed,
-                committee_id(&self.rpc.committee().path),
+                Some(self.rpc.committee().org_id),
             )
         } else {
             (notify::EventKind::CampaignDeadlineApproaching, None)
@@ -261,14 +246,5 @@ impl WorkflowApi {
         .await?;
         work.commit().await?;
         Ok(true)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_committee_is_the_last_node_of_its_path() {
-        assert_eq!(super::committee_id("/1/"), Some(1));
-        assert_eq!(super::committee_id("/9/"), Some(9));
     }
 }

@@ -11,7 +11,6 @@
 //! idempotent by the notice, so a pass whose commit failed after the ledger
 //! answered registers nothing twice.
 
-use relief_proto::common::v1::Actor;
 use relief_proto::workflow::v1::PublicNoticeState;
 use relief_runtime::error::Result;
 use relief_runtime::rpc::Work;
@@ -19,7 +18,7 @@ use relief_runtime::time::BEIJING;
 use time::OffsetDateTime;
 
 use super::super::convert::household_aad;
-use super::super::{WorkflowApi, flow};
+use super::super::{WorkflowApi, flow, system_actor};
 use crate::domain::household::Household;
 use crate::domain::state::Act;
 use crate::register::RecordEntry;
@@ -27,14 +26,6 @@ use crate::store::{ApplicationRow, NoticeRow, Store};
 
 /// Notices passed per round at most; the rest wait for the next.
 const BATCH: i64 = 100;
-
-/// Who passes a notice whose time is up: nobody did; the service did.
-pub fn system_actor() -> Actor {
-    Actor {
-        user_id: "system:workflow".to_owned(),
-        display_name: "系统（公示期满）".to_owned(),
-    }
-}
 
 impl WorkflowApi {
     /// One round of the sweep: passes every due notice, each in its own
@@ -65,7 +56,7 @@ impl WorkflowApi {
         let mut work = Work::unattended(
             self.rpc.pool(),
             format!("public-notice-{}-passed", seen.public_notice_id),
-            system_actor(),
+            system_actor("公示期满"),
         )
         .await?;
         // Dropping `work` unclaimed rolls back: nothing was written.
