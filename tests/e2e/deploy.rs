@@ -611,7 +611,14 @@ fn network_policies_allow_exactly_the_calls_the_services_make() {
     for (service, _) in SERVICES.iter().skip(1) {
         expected.insert(("gateway", service));
     }
-    let (mut ingress, mut egress) = (BTreeSet::new(), BTreeSet::new());
+    let (mut ingress, mut egress, mut tooling) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let tool = |selector: &Yaml| {
+        selector["matchLabels"]["app.kubernetes.io/name"]
+            .as_str()
+            .expect("a pod selected by name")
+            .to_owned()
+    };
     let objects = objects();
     for policy in objects.iter().filter(|doc| doc.kind() == "NetworkPolicy") {
         let spec = &policy.yaml["spec"];
@@ -626,13 +633,28 @@ fn network_policies_allow_exactly_the_calls_the_services_make() {
         }
         for rule in items(&spec["egress"]) {
             for to in items(&rule["to"]) {
-                let callee = selected_service(&to["podSelector"]).expect("a service");
-                egress.insert((this, callee));
+                match selected_service(&to["podSelector"]) {
+                    Some(callee) => egress.insert((this, callee)),
+                    None => tooling.insert((this, tool(&to["podSelector"]))),
+                };
             }
         }
     }
     assert_eq!(ingress, expected, "ingress between services");
     assert_eq!(egress, expected, "egress between services");
+    // The one tool a service calls: the dev cluster's SMTP catcher, and only notify reaches it.
+    assert_eq!(
+        tooling.into_iter().collect::<Vec<_>>(),
+        [("notify", "mailcatcher".to_owned())],
+        "egress to the dev overlay's tools"
+    );
+    let catcher = find(&objects, "NetworkPolicy", "mailcatcher-ingress");
+    let callers: Vec<Option<&str>> = items(&catcher.yaml["spec"]["ingress"])
+        .iter()
+        .flat_map(|rule| items(&rule["from"]))
+        .map(|from| selected_service(&from["podSelector"]))
+        .collect();
+    assert_eq!(callers, [Some("notify")], "who reaches the SMTP catcher");
 
     let deny = find(&objects, "NetworkPolicy", "default-deny");
     assert!(
