@@ -12,7 +12,7 @@ use relief_runtime::auth::{Role, RoleBinding};
 use relief_runtime::time::{BEIJING, from_timestamp};
 use relief_tests::{Bearer, channel, signer, token_for};
 
-use super::{application, approval, rid};
+use super::{application, approval, handed_in, rid};
 use crate::notify::{Person, Town};
 
 /// The message of `kind` in `who`'s inbox, once the relay has carried it there.
@@ -91,28 +91,15 @@ async fn a_members_application_reaches_their_branch_staff_and_no_other_branch() 
     town.people.insert("member_a", user);
     let mut applicant =
         ApplicationServiceClient::with_interceptor(channel(workflow.addr).await, Bearer(bearer));
-    let draft = applicant
-        .create_application(pb::CreateApplicationRequest {
-            request_id: rid(),
-            application: Some(application(
-                &member.member_id,
-                town.branch_a.org_id,
-                common::HardshipCategory::Other,
-            )),
-        })
-        .await
-        .expect("the member applies")
-        .into_inner();
-    let submitted = applicant
-        .submit_application(pb::SubmitApplicationRequest {
-            request_id: rid(),
-            application_id: draft.application_id.clone(),
-            etag: draft.etag.clone(),
-            comment: String::new(),
-        })
-        .await
-        .expect("handed to the branch")
-        .into_inner();
+    let submitted = handed_in(
+        &mut applicant,
+        application(
+            &member.member_id,
+            town.branch_a.org_id,
+            common::HardshipCategory::Other,
+        ),
+    )
+    .await;
 
     let to_review = told(&town, "staff_a", notify::EventKind::ApplicationToReview)
         .await
@@ -125,7 +112,7 @@ async fn a_members_application_reaches_their_branch_staff_and_no_other_branch() 
     );
     assert_eq!(
         to_review.link,
-        format!("/applications/{}", draft.application_id)
+        format!("/applications/{}", submitted.application_id)
     );
     assert!(
         town.inbox("staff_b").await.notifications.is_empty(),

@@ -15,7 +15,7 @@ use relief_runtime::time::{BEIJING, from_proto, from_timestamp, today};
 use relief_tests::{Bearer, Spawned, channel, raw_pool, token};
 
 use super::announcements::told;
-use super::{Workflow, application, notifications, rid};
+use super::{Workflow, application, handed_in, notifications, rid};
 use crate::notify::Town;
 
 /// The department changes the workflow settings: `change` applied to what they read.
@@ -96,28 +96,15 @@ async fn a_case_left_waiting_reminds_its_branch_then_escalates_to_the_superior_o
         channel(workflow.addr).await,
         Bearer(token(Role::BranchStaff, &town.branch_a.path)),
     );
-    let draft = staff
-        .create_application(pb::CreateApplicationRequest {
-            request_id: rid(),
-            application: Some(application(
-                &member.member_id,
-                town.branch_a.org_id,
-                common::HardshipCategory::Other,
-            )),
-        })
-        .await
-        .expect("entered for the member")
-        .into_inner();
-    let submitted = staff
-        .submit_application(pb::SubmitApplicationRequest {
-            request_id: rid(),
-            application_id: draft.application_id.clone(),
-            etag: draft.etag,
-            comment: String::new(),
-        })
-        .await
-        .expect("handed to the branch")
-        .into_inner();
+    let submitted = handed_in(
+        &mut staff,
+        application(
+            &member.member_id,
+            town.branch_a.org_id,
+            common::HardshipCategory::Other,
+        ),
+    )
+    .await;
     let last_day = from_timestamp(submitted.state_deadline_time.as_ref())
         .map(|due| (due - time::Duration::SECOND).to_offset(BEIJING).date())
         .expect("a case handed in is due");
@@ -182,28 +169,11 @@ async fn a_case_that_moves_on_is_reminded_of_its_new_state_not_the_one_it_left()
     let workflow = Workflow::start().await;
     let mut staff = workflow.branch_staff().await;
     let member = workflow.register.member("钱党员", 12).await;
-    let draft = staff
-        .create_application(pb::CreateApplicationRequest {
-            request_id: rid(),
-            application: Some(application(
-                &member.member_id,
-                12,
-                common::HardshipCategory::Other,
-            )),
-        })
-        .await
-        .expect("entered")
-        .into_inner();
-    let submitted = staff
-        .submit_application(pb::SubmitApplicationRequest {
-            request_id: rid(),
-            application_id: draft.application_id.clone(),
-            etag: draft.etag,
-            comment: String::new(),
-        })
-        .await
-        .expect("handed in")
-        .into_inner();
+    let submitted = handed_in(
+        &mut staff,
+        application(&member.member_id, 12, common::HardshipCategory::Other),
+    )
+    .await;
     // Five working days to take it up: nobody is reminded yet.
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(

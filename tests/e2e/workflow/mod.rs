@@ -159,6 +159,31 @@ pub(crate) async fn notifications(
         .collect()
 }
 
+/// `client` enters `application` and hands it in to its branch: the case, SUBMITTED.
+pub(crate) async fn handed_in(
+    client: &mut Applications,
+    application: pb::Application,
+) -> pb::Application {
+    let draft = client
+        .create_application(pb::CreateApplicationRequest {
+            request_id: rid(),
+            application: Some(application),
+        })
+        .await
+        .expect("the application is entered")
+        .into_inner();
+    client
+        .submit_application(pb::SubmitApplicationRequest {
+            request_id: rid(),
+            application_id: draft.application_id,
+            etag: draft.etag,
+            comment: String::new(),
+        })
+        .await
+        .expect("handed to the branch")
+        .into_inner()
+}
+
 /// A new request id.
 pub(crate) fn rid() -> String {
     uuid::Uuid::new_v4().to_string()

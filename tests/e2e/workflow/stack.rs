@@ -23,7 +23,7 @@ use relief_tests::{
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-use super::{Applications, Workflow, application, approval, rid};
+use super::{Applications, Workflow, application, approval, handed_in, rid};
 
 pub(crate) type Committee = CommitteeServiceClient<InterceptedService<Channel, Bearer>>;
 pub(crate) type Funds = FundsServiceClient<InterceptedService<Channel, Bearer>>;
@@ -292,24 +292,7 @@ impl Stack {
         let mut wanted = application(&member_id, 7, common::HardshipCategory::Other);
         wanted.year = YEAR;
         shape(&mut wanted);
-        let draft = member
-            .create_application(pb::CreateApplicationRequest {
-                request_id: rid(),
-                application: Some(wanted),
-            })
-            .await
-            .expect("the member applies")
-            .into_inner();
-        let submitted = member
-            .submit_application(pb::SubmitApplicationRequest {
-                request_id: rid(),
-                application_id: draft.application_id.clone(),
-                etag: draft.etag,
-                comment: String::new(),
-            })
-            .await
-            .expect("handed to the branch")
-            .into_inner();
+        let submitted = handed_in(&mut member, wanted).await;
         let mut staff = self.workflow.as_role(Role::BranchStaff, "/1/7/").await;
         let started = staff
             .start_branch_review(pb::StartBranchReviewRequest {
