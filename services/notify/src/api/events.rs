@@ -49,13 +49,14 @@ impl Notify {
             }));
         }
         let recipients = self.recipients(&event, &org).await?;
+        let people = self.people(recipients).await?;
         let templates = Store::templates_of(work.tx(), event.kind).await?;
         let mut counted = AcceptedEvent {
             recipient_count: 0,
             deliveries_scheduled: 0,
         };
-        for user_id in recipients {
-            let Some(person) = self.directory.person(&user_id).await? else {
+        for (user_id, person) in people {
+            let Some(person) = person else {
                 tracing::warn!(%user_id, event_id, "a recipient the identity service does not know is passed over");
                 continue;
             };
@@ -104,6 +105,28 @@ impl Notify {
             recipient_count: counted.recipient_count,
             deliveries_scheduled: counted.deliveries_scheduled,
         }))
+    }
+
+    /// Each recipient as the identity service has them (`None`: unknown), in
+    /// the recipients' order. Asked several at a time: an event for a whole
+    /// department must not hold its transaction open for one round trip per
+    /// person in turn.
+    async fn people(
+        &self,
+        user_ids: impl IntoIterator<Item = String>,
+    ) -> Result<Vec<(String, Option<crate::directory::Person>)>> {
+        use futures::{StreamExt, TryStreamExt};
+        /// Lookups in flight at once: enough to hide the round trips, few
+        /// enough not to crowd the identity service.
+        const AT_ONCE: usize = 16;
+        futures::stream::iter(user_ids)
+            .map(|user_id| async move {
+                let person = self.directory.person(&user_id).await?;
+                Ok::<_, Error>((user_id, person))
+            })
+            .buffered(AT_ONCE)
+            .try_collect()
+            .await
     }
 
     /// Everyone the event names, by id or by role at its node (or the node
