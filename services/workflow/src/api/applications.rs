@@ -369,6 +369,15 @@ impl WorkflowApi {
         )
         .await?;
         Store::cancel_running_notice(work.tx(), row.application_id, now).await?;
+        let actor = work.actor().clone();
+        Store::close_open_objections(
+            work.tx(),
+            row.application_id,
+            "申请已撤回，公示取消，本异议不再审查",
+            &actor,
+            now,
+        )
+        .await?;
         self.saved(work, row).await
     }
 

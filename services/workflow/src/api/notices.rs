@@ -311,6 +311,16 @@ impl WorkflowApi {
             )
             .await?;
             app.close_reason = format!("公示期间异议成立：{}", command.note);
+            // The case is refused: any other objection has nothing left to decide.
+            let actor = work.actor().clone();
+            Store::close_open_objections(
+                work.tx(),
+                app.application_id,
+                "另一异议成立，公示终止，本异议不再审查",
+                &actor,
+                now,
+            )
+            .await?;
             Store::end_notice(
                 work.tx(),
                 notice.public_notice_id,

@@ -3,6 +3,7 @@
 //! row itself is the durable timer), failed by an upheld objection,
 //! cancelled when the application is withdrawn during one.
 
+use relief_proto::common::v1::Actor;
 use relief_proto::workflow::v1::{ObjectionState, PublicNoticeState};
 use relief_runtime::error::{Error, Result};
 use sqlx::PgConnection;
@@ -236,6 +237,34 @@ impl Store {
         .execute(tx)
         .await?;
         Ok(())
+    }
+
+    /// Closes, unheard, every objection still open against the application's
+    /// notices — the notice ended otherwise and nothing is left to decide —
+    /// with `note` saying why, in `actor`'s name. Answers how many.
+    pub async fn close_open_objections(
+        tx: &mut PgConnection,
+        application_id: Uuid,
+        note: &str,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE objections SET state = $2, resolution_note = $3, resolved_by_id = $4,
+                 resolved_by_name = $5, resolved_at = $6
+             WHERE state = $7 AND public_notice_id IN
+                 (SELECT public_notice_id FROM public_notices WHERE application_id = $1)",
+        )
+        .bind(application_id)
+        .bind(ObjectionState::Closed as i32)
+        .bind(note)
+        .bind(&actor.user_id)
+        .bind(&actor.display_name)
+        .bind(at)
+        .bind(ObjectionState::Open as i32)
+        .execute(tx)
+        .await?
+        .rows_affected())
     }
 
     /// How many objections against the notice are still open.

@@ -78,11 +78,13 @@ async fn an_open_objection_holds_the_notice_and_its_dismissal_lets_it_pass() {
 }
 
 #[tokio::test]
-async fn an_upheld_objection_refuses_the_application() {
+async fn an_upheld_objection_refuses_the_application_and_closes_the_others_unheard() {
     let workflow = Workflow::start().await;
     let noticed = to_notice(&workflow, "n-u", 12, "/1/4/12/").await;
     let (_, mut neighbour) = workflow.member("n-u-neighbour", 12).await;
     let objection = raise(&mut neighbour, &noticed.public_notice_id).await;
+    let (_, mut colleague) = workflow.member("n-u-colleague", 12).await;
+    let second = raise(&mut colleague, &noticed.public_notice_id).await;
     let mut staff = workflow.branch_colleague("/1/4/12/").await;
     let request = resolution(&objection, true);
     let upheld = staff
@@ -105,6 +107,49 @@ async fn an_upheld_objection_refuses_the_application() {
     assert_eq!(shown.state, pb::PublicNoticeState::Failed as i32);
     assert_eq!(shown.open_objection_count, 0);
     assert!(refused.register_record_id.is_empty());
+    // The other objection is not left open on a notice that is over.
+    let other = shown
+        .objections
+        .iter()
+        .find(|o| o.objection_id == second.objection_id)
+        .expect("the second objection is listed");
+    assert_eq!(other.state, pb::ObjectionState::Closed as i32);
+    assert!(other.resolution_note.contains("另一异议成立"), "{other:?}");
+}
+
+#[tokio::test]
+async fn withdrawing_during_the_notice_closes_its_open_objections_unheard() {
+    let workflow = Workflow::start().await;
+    let noticed = to_notice(&workflow, "n-w", 12, "/1/4/12/").await;
+    let (_, mut neighbour) = workflow.member("n-w-neighbour", 12).await;
+    let objection = raise(&mut neighbour, &noticed.public_notice_id).await;
+    let (_, mut applicant) = workflow.member("n-w", 12).await;
+    let current = application(&mut applicant, &noticed.application_id).await;
+    applicant
+        .withdraw_application(pb::WithdrawApplicationRequest {
+            request_id: rid(),
+            application_id: current.application_id.clone(),
+            etag: current.etag,
+            reason: "家中情况已好转".into(),
+        })
+        .await
+        .expect("withdrawn");
+    let mut staff = workflow.branch_colleague("/1/4/12/").await;
+    let shown = notice(&mut staff, &noticed.public_notice_id).await;
+    assert_eq!(shown.state, pb::PublicNoticeState::Cancelled as i32);
+    assert_eq!(shown.open_objection_count, 0);
+    assert_eq!(
+        shown.objections[0].state,
+        pb::ObjectionState::Closed as i32,
+        "{:?}",
+        shown.objections
+    );
+    assert_eq!(shown.objections[0].objection_id, objection.objection_id);
+    let late = staff
+        .resolve_objection(resolution(&objection, false))
+        .await
+        .expect_err("nothing left to decide");
+    assert_eq!(late.code(), Code::FailedPrecondition);
 }
 
 #[tokio::test]
