@@ -177,7 +177,6 @@ pub fn inspection_xlsx(
     sheet.write_string(row, 0, "检查人（签字）：")?;
     sheet.write_string(row, 3, "日期：")?;
     sheet.write_string(row + 2, 0, "工委组织部（盖章）：")?;
-    sheet.set_footer(super::FOOTER);
 
     unpaid_sheet(workbook.add_worksheet(), &formats, report, extras)?;
     missing_sheet(workbook.add_worksheet(), &formats, report, extras)?;

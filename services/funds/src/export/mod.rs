@@ -15,6 +15,7 @@ pub use inspection::{InspectionExtras, inspection_xlsx};
 pub use receipt_form::{ReceiptForm, ReceiptForms, receipt_forms_xlsx};
 pub use vouchers::{VoucherSheet, vouchers_xlsx};
 
+use relief_runtime::forms::Orientation;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 
 use crate::domain::category::{HardshipCategory, ReliefType};
@@ -60,9 +61,6 @@ impl Formats {
     }
 }
 
-/// Page x of y, at the foot of every printed page.
-const FOOTER: &str = "&C第 &P 页，共 &N 页";
-
 /// Writes a titled table at `row` and returns the next free row.
 fn table(
     sheet: &mut Worksheet,
@@ -103,25 +101,10 @@ fn table(
     Ok(row + 1)
 }
 
+/// A landscape A4 form named `name` with the given column widths, as every
+/// form prints ([`relief_runtime::forms::a4_sheet`]).
 fn prepare(sheet: &mut Worksheet, name: &str, widths: &[f64]) -> Result<(), XlsxError> {
-    sheet.set_name(name)?;
-    sheet.set_paper_size(9); // A4
-    sheet.set_landscape();
-    sheet.set_margins(0.4, 0.4, 0.6, 0.7, 0.3, 0.3);
-    sheet.set_print_fit_to_pages(1, 0);
-    sheet.set_print_center_horizontally(true);
-    for (col, width) in widths.iter().enumerate() {
-        sheet.set_column_width(col as u16, *width)?;
-    }
-    Ok(())
-}
-
-/// Rows `first..=last` (a table's caption and heading) printed again at
-/// the top of every page, and the page footer.
-fn repeat_on_every_page(sheet: &mut Worksheet, first: u32, last: u32) -> Result<(), XlsxError> {
-    sheet.set_repeat_rows(first, last)?;
-    sheet.set_footer(FOOTER);
-    Ok(())
+    relief_runtime::forms::a4_sheet(sheet, name, Orientation::Landscape, widths)
 }
 
 /// A table alone on its sheet — caption, heading repeated on every page,
@@ -135,7 +118,8 @@ fn detail_sheet(
     signatures: &[(u16, &str)],
 ) -> Result<(), XlsxError> {
     let row = table(sheet, formats, 0, caption, headers, rows)?;
-    repeat_on_every_page(sheet, 0, 1)?;
+    // The caption and heading printed again at the top of every page.
+    sheet.set_repeat_rows(0, 1)?;
     for (col, text) in signatures {
         sheet.write_string(row, *col, *text)?;
     }

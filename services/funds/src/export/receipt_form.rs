@@ -35,16 +35,12 @@ pub fn receipt_forms_xlsx(forms: &ReceiptForms<'_>) -> Result<Vec<u8>, XlsxError
     let formats = Formats::new();
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name("签收单")?;
-    sheet.set_paper_size(9); // A4
-    sheet.set_portrait();
-    sheet.set_margins(0.6, 0.6, 0.8, 0.8, 0.3, 0.3);
-    sheet.set_print_fit_to_pages(1, 0);
-    sheet.set_print_center_horizontally(true);
-    sheet.set_footer(super::FOOTER);
-    for (col, width) in [14.0, 28.0, 14.0, 28.0].into_iter().enumerate() {
-        sheet.set_column_width(col as u16, width)?;
-    }
+    relief_runtime::forms::a4_sheet(
+        sheet,
+        "签收单",
+        relief_runtime::forms::Orientation::Portrait,
+        &[14.0, 28.0, 14.0, 28.0],
+    )?;
     if forms.forms.is_empty() {
         sheet.merge_range(
             0,

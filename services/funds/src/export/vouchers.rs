@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use rust_xlsxwriter::{Workbook, XlsxError};
 use time::{Date, OffsetDateTime};
 
-use super::{Cell, Formats, category, method, prepare, relief_type, repeat_on_every_page, table};
+use super::{Cell, Formats, category, method, prepare, relief_type, table};
 use crate::domain::money::Money;
 use crate::store::VoucherRow;
 
@@ -129,7 +129,7 @@ pub fn vouchers_xlsx(sheet_data: &VoucherSheet<'_>) -> Result<Vec<u8>, XlsxError
         &HEADERS,
         &rows,
     )? - 1;
-    repeat_on_every_page(sheet, HEADING_ROW, HEADING_ROW)?;
+    sheet.set_repeat_rows(HEADING_ROW, HEADING_ROW)?;
     let total: Money = sheet_data
         .vouchers
         .iter()

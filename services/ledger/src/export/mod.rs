@@ -18,7 +18,7 @@ mod register;
 pub use new_members::{NEW_MEMBERS_DETAIL_HEADINGS, NEW_MEMBERS_HEADINGS, new_members_form};
 pub use register::{REGISTER_DETAIL_HEADINGS, REGISTER_HEADINGS, management_register};
 
-use relief_runtime::forms::beijing_minute;
+use relief_runtime::forms::{Orientation, a4_sheet, beijing_minute};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 use time::{Date, OffsetDateTime};
 
@@ -301,43 +301,38 @@ const fn headings<const N: usize>(columns: &[Column; N]) -> [&'static str; N] {
     headings
 }
 
-/// Left and right page margins, inches.
-const SIDE_MARGIN: f64 = 0.4;
-
 /// The scale a sheet of these column widths prints at on A4 landscape
 /// fitted to the page width (1.0 when it fits as it is): Excel gives a
 /// column of width `w` `7w + 5` pixels (96 per inch).
 pub fn printed_scale(widths: &[f64]) -> f64 {
-    let page = (11.69 - 2.0 * SIDE_MARGIN) * 96.0;
+    let page = Orientation::Landscape.printable_width() * 96.0;
     let sheet: f64 = widths.iter().map(|w| 7.0 * w + 5.0).sum();
     (page / sheet).min(1.0)
 }
 
-/// Title, subtitle and headings; returns the first data row.
+/// The sheet `name` set up as every landscape form prints
+/// ([`relief_runtime::forms::a4_sheet`]), with its title, subtitle and
+/// headings, repeated on every page; returns the first data row.
 fn lay_out(
     sheet: &mut Worksheet,
+    name: &str,
     formats: &Formats,
     title: &str,
     subtitle: &str,
     columns: &[Column],
 ) -> Result<u32, XlsxError> {
+    let widths: Vec<f64> = columns.iter().map(|(_, width)| *width).collect();
+    a4_sheet(sheet, name, Orientation::Landscape, &widths)?;
     let last_col = (columns.len() - 1) as u16;
     sheet.merge_range(0, 0, 0, last_col, title, &formats.title)?;
     sheet.set_row_height(0, 30)?;
     sheet.merge_range(1, 0, 1, last_col, subtitle, &formats.subtitle)?;
-    for (col, (heading, width)) in columns.iter().enumerate() {
+    for (col, (heading, _)) in columns.iter().enumerate() {
         sheet.write_string_with_format(2, col as u16, *heading, &formats.heading)?;
-        sheet.set_column_width(col as u16, *width)?;
     }
     sheet.set_row_height(2, 30)?;
-    sheet.set_landscape();
-    sheet.set_paper_size(9); // A4
-    sheet.set_margins(SIDE_MARGIN, SIDE_MARGIN, 0.6, 0.6, 0.3, 0.3);
-    sheet.set_print_fit_to_pages(1, 0);
-    sheet.set_print_center_horizontally(true);
     sheet.set_repeat_rows(0, 2)?;
     sheet.set_freeze_panes(3, 0)?;
-    sheet.set_footer("&C第 &P 页，共 &N 页");
     Ok(3)
 }
 

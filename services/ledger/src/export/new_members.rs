@@ -63,8 +63,14 @@ pub fn new_members_form(
     ));
 
     let sheet = workbook.add_worksheet();
-    sheet.set_name(format!("{year}年度新增"))?;
-    let mut row = super::lay_out(sheet, &formats, &title, &subtitle, &COLUMNS)?;
+    let mut row = super::lay_out(
+        sheet,
+        &format!("{year}年度新增"),
+        &formats,
+        &title,
+        &subtitle,
+        &COLUMNS,
+    )?;
     let at = |heading: &str| col(&COLUMNS, heading);
     for (index, line) in people.iter().enumerate() {
         sheet.write_number_with_format(row, 0, (index + 1) as f64, &formats.number)?;
@@ -105,9 +111,9 @@ pub fn new_members_form(
     sign_off(sheet, &formats, row, (COLUMNS.len() - 1) as u16)?;
 
     let detail = workbook.add_worksheet();
-    detail.set_name("家庭及困难情况")?;
     let mut row = super::lay_out(
         detail,
+        "家庭及困难情况",
         &formats,
         &format!("{title}（家庭及困难情况）"),
         &subtitle,

@@ -60,8 +60,7 @@ pub fn management_register(header: &FormHeader, lines: &[FormLine]) -> Result<Ve
     let subtitle = header.subtitle(&format!("　　共 {} 人", lines.len()));
 
     let sheet = workbook.add_worksheet();
-    sheet.set_name("管理台账")?;
-    let mut row = super::lay_out(sheet, &formats, TITLE, &subtitle, &COLUMNS)?;
+    let mut row = super::lay_out(sheet, "管理台账", &formats, TITLE, &subtitle, &COLUMNS)?;
     let at = |heading: &str| col(&COLUMNS, heading);
     for (index, line) in lines.iter().enumerate() {
         sheet.write_number_with_format(row, 0, (index + 1) as f64, &formats.number)?;
@@ -95,9 +94,9 @@ pub fn management_register(header: &FormHeader, lines: &[FormLine]) -> Result<Ve
     sign_off(sheet, &formats, row, (COLUMNS.len() - 1) as u16)?;
 
     let detail = workbook.add_worksheet();
-    detail.set_name("家庭及帮扶情况")?;
     let mut row = super::lay_out(
         detail,
+        "家庭及帮扶情况",
         &formats,
         &format!("{TITLE}（家庭及帮扶情况）"),
         &subtitle,

@@ -19,25 +19,20 @@ pub use campaign_overview::{
 };
 pub use summary_form::{SUMMARY_FORM_TITLE, SummaryForm, SummaryLine, summary_form};
 
-/// A sheet named `name` set up as the register's landscape forms print: A4
-/// across, narrow margins, every column on one page's width, centred, page
-/// numbers in the footer, and the given column widths.
+/// A new sheet named `name`, set up as every landscape form prints
+/// ([`relief_runtime::forms::a4_sheet`]), with the given column widths.
 fn landscape_a4_sheet<'a>(
     book: &'a mut rust_xlsxwriter::Workbook,
     name: &str,
     widths: &[f64],
 ) -> Result<&'a mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
     let sheet = book.add_worksheet();
-    sheet.set_name(name)?;
-    sheet.set_paper_size(9); // A4
-    sheet.set_landscape();
-    sheet.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
-    sheet.set_print_fit_to_pages(1, 0);
-    sheet.set_print_center_horizontally(true);
-    sheet.set_footer("&C第 &P 页，共 &N 页");
-    for (col, width) in (0u16..).zip(widths) {
-        sheet.set_column_width(col, *width)?;
-    }
+    relief_runtime::forms::a4_sheet(
+        sheet,
+        name,
+        relief_runtime::forms::Orientation::Landscape,
+        widths,
+    )?;
     Ok(sheet)
 }
 

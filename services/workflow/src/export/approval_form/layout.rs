@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use relief_runtime::forms::beijing_minute;
+use relief_runtime::forms::{PAGE_NUMBERS, beijing_minute};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 use time::{Date, OffsetDateTime};
 
@@ -44,9 +44,6 @@ pub(super) const SIGN_POINTS: f64 = 26.0;
 const WIDE_PIXELS: f64 = 14.0;
 /// A cell's padding, pixels, left and right together.
 const CELL_PADDING: f64 = 4.0;
-
-/// Page x of y at the foot of every printed page, as the other forms print.
-const PAGE_NUMBERS: &str = "&C第 &P 页，共 &N 页";
 
 /// A date not yet known, for filling in by hand.
 pub(super) const BLANK_DATE: &str = "　　　　年　　月　　日";

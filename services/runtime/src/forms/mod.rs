@@ -1,7 +1,13 @@
 //! What every printed form shares, whichever service writes it: amounts in
 //! Chinese capitals (大写) as finance writes them on vouchers and receipts,
-//! and times in Beijing time — the clerk's, not the server's.
+//! times in Beijing time — the clerk's, not the server's — and (feature
+//! `xlsx`) the A4 sheet they print on.
 
+#[cfg(feature = "xlsx")]
+mod a4;
+
+#[cfg(feature = "xlsx")]
+pub use a4::{A4_HEIGHT, A4_WIDTH, Orientation, PAGE_NUMBERS, SIDE_MARGIN, a4_sheet};
 use time::{OffsetDateTime, UtcOffset};
 
 const DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
