@@ -33,7 +33,7 @@ use crate::api::{IdentityApi, SessionPolicy};
 use crate::domain::lockout::LockoutPolicy;
 use crate::edge::json::JsonEdge;
 use crate::edge::limits::{BucketSpec, RateLimiter};
-use crate::proxy::Upstream;
+use crate::proxy::{Forwarder, Upstream};
 
 const DEFAULTS: &str = include_str!("../config/defaults.yaml");
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -251,10 +251,14 @@ impl Application {
             },
             grpc_router.clone(),
         );
-        let grpc_router = grpc_router.layer(axum::middleware::from_fn_with_state(
-            limiter,
+        // On the gRPC port, upstream calls skip the router (see `Forwarder`); the identity
+        // service and unknown paths take the router with the same edge as middleware.
+        let local = grpc_router.layer(axum::middleware::from_fn_with_state(
+            limiter.clone(),
             edge::limits::grpc_edge,
         ));
+        let grpc_router =
+            axum::Router::new().fallback_service(Forwarder::new(&upstreams, limiter, local));
 
         let http_listener =
             TcpListener::bind((gateway.http_host.as_str(), gateway.http_port)).await?;

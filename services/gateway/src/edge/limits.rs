@@ -3,7 +3,7 @@
 //! access-log line per request.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,12 +31,35 @@ struct Bucket {
     at: Instant,
 }
 
+/// Whose bucket a request takes from: the signed-in user's, else the client address's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key<'a> {
+    User(&'a str),
+    Address(Option<IpAddr>),
+}
+
+impl std::fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::User(user) => write!(f, "user:{user}"),
+            Key::Address(address) => write!(f, "addr:{}", Address(*address)),
+        }
+    }
+}
+
+/// The buckets by key: a request finds its own without a key being built for it.
+#[derive(Default)]
+struct Buckets {
+    users: HashMap<String, Bucket>,
+    addresses: HashMap<Option<IpAddr>, Bucket>,
+}
+
 /// Token buckets keyed by user or address, kept in memory (each gateway
 /// replica limits on its own; the limits are per replica).
 pub struct RateLimiter {
     per_user: BucketSpec,
     per_address: BucketSpec,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Mutex<Buckets>,
 }
 
 impl RateLimiter {
@@ -44,31 +67,38 @@ impl RateLimiter {
         RateLimiter {
             per_user,
             per_address,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets::default()),
         }
     }
 
     /// Takes one token for `key`; when none is left, how long until one is.
-    fn take(&self, key: &str, spec: BucketSpec, now: Instant) -> Result<(), Duration> {
+    fn take(&self, key: Key<'_>, spec: BucketSpec, now: Instant) -> Result<(), Duration> {
         let Ok(mut buckets) = self.buckets.lock() else {
             return Ok(());
         };
-        if buckets.len() > 100_000 {
+        let Buckets { users, addresses } = &mut *buckets;
+        if users.len() + addresses.len() > 100_000 {
             // Forget idle callers rather than grow without bound.
-            buckets.retain(|_, bucket| now.duration_since(bucket.at) < Duration::from_secs(600));
+            let live = |bucket: &Bucket| now.duration_since(bucket.at) < Duration::from_secs(600);
+            users.retain(|_, bucket| live(bucket));
+            addresses.retain(|_, bucket| live(bucket));
         }
-        // A known caller's bucket is found without copying the key.
-        if !buckets.contains_key(key) {
-            buckets.insert(
-                key.to_owned(),
-                Bucket {
-                    tokens: spec.burst,
-                    at: now,
-                },
-            );
-        }
-        let Some(bucket) = buckets.get_mut(key) else {
-            return Ok(());
+        let full = Bucket {
+            tokens: spec.burst,
+            at: now,
+        };
+        let bucket = match key {
+            // A known user's bucket is found without copying the name.
+            Key::User(user) => {
+                if !users.contains_key(user) {
+                    users.insert(user.to_owned(), full);
+                }
+                let Some(bucket) = users.get_mut(user) else {
+                    return Ok(());
+                };
+                bucket
+            }
+            Key::Address(address) => addresses.entry(address).or_insert(full),
         };
         let elapsed = now.duration_since(bucket.at).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * spec.per_second).min(spec.burst);
@@ -106,9 +136,9 @@ pub fn client_address(request: &Request) -> Option<SocketAddr> {
         })
 }
 
-fn caller_id(request: &Request) -> Option<String> {
+fn caller_id(request: &Request) -> Option<&str> {
     match request.extensions().get::<Authentication>() {
-        Some(Authentication::Caller(caller)) => Some(caller.user_id.clone()),
+        Some(Authentication::Caller(caller)) => Some(&caller.user_id),
         _ => None,
     }
 }
@@ -128,20 +158,15 @@ pub async fn rate_limit(
 /// else by address), or `None` to let it through.
 fn over_limit(limiter: &RateLimiter, request: &Request) -> Option<Response> {
     let (key, spec) = match caller_id(request) {
-        Some(user) => (format!("user:{user}"), limiter.per_user),
+        Some(user) => (Key::User(user), limiter.per_user),
         None => (
-            format!(
-                "addr:{}",
-                client_address(request)
-                    .map(|a| a.ip().to_string())
-                    .unwrap_or_default()
-            ),
+            Key::Address(client_address(request).map(|address| address.ip())),
             limiter.per_address,
         ),
     };
-    let wait = limiter.take(&key, spec, Instant::now()).err()?;
+    let wait = limiter.take(key, spec, Instant::now()).err()?;
     let seconds = wait.as_secs().max(1);
-    tracing::warn!(key, retry_after = seconds, "rate limited");
+    tracing::warn!(key = %key, retry_after = seconds, "rate limited");
     let message = format!("too many requests; retry after {seconds} s");
     let mut response = if is_grpc(request) {
         let mut details = ErrorDetails::new();
@@ -173,10 +198,23 @@ pub async fn grpc_edge(
     request: Request,
     next: Next,
 ) -> Response {
+    around_grpc(&limiter, request, |request| next.run(request)).await
+}
+
+/// What [`grpc_edge`] does around `inner`, for a caller that is not axum middleware (the
+/// gateway's forwarding of upstream calls, see [`crate::proxy::Forwarder`]).
+pub async fn around_grpc<F>(
+    limiter: &RateLimiter,
+    request: Request,
+    inner: impl FnOnce(Request) -> F,
+) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     let line = AccessLine::of(&request);
-    let mut response = match over_limit(&limiter, &request) {
+    let mut response = match over_limit(limiter, &request) {
         Some(refusal) => refusal,
-        None => next.run(request).await,
+        None => inner(request).await,
     };
     line.write(&response);
     if let Some(request_id) = line.request_id {
@@ -231,7 +269,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 }
 
 /// A client address as the access line shows it: the IP, or nothing.
-struct Address(Option<std::net::IpAddr>);
+struct Address(Option<IpAddr>);
 
 impl std::fmt::Display for Address {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -269,7 +307,7 @@ impl AccessLine {
             method: request.method().clone(),
             uri: request.uri().clone(),
             request_id: request.headers().get(&REQUEST_ID).cloned(),
-            user: caller_id(request).unwrap_or_default(),
+            user: caller_id(request).unwrap_or_default().to_owned(),
             address: client_address(request).map(|address| address.ip()),
         }
     }
@@ -312,17 +350,19 @@ mod tests {
         };
         let limiter = RateLimiter::new(spec, spec);
         let start = Instant::now();
-        assert!(limiter.take("k", spec, start).is_ok());
-        assert!(limiter.take("k", spec, start).is_ok());
-        let wait = limiter.take("k", spec, start).expect_err("empty");
+        assert!(limiter.take(Key::User("k"), spec, start).is_ok());
+        assert!(limiter.take(Key::User("k"), spec, start).is_ok());
+        let wait = limiter
+            .take(Key::User("k"), spec, start)
+            .expect_err("empty");
         assert!(wait <= Duration::from_millis(500) && wait > Duration::ZERO);
         assert!(
-            limiter.take("other", spec, start).is_ok(),
+            limiter.take(Key::User("other"), spec, start).is_ok(),
             "buckets are per key"
         );
         assert!(
             limiter
-                .take("k", spec, start + Duration::from_millis(600))
+                .take(Key::User("k"), spec, start + Duration::from_millis(600))
                 .is_ok()
         );
     }
