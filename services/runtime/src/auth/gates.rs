@@ -197,11 +197,18 @@ mod tests {
                 ("Logout", Gate::Open),
             ],
         };
-        let Authentication::Caller(mut pending) = caller(Role::Department) else {
-            unreachable!()
-        };
-        pending.must_change_password = true;
-        let pending = Authentication::Caller(pending);
+        let pending = Authentication::Caller(Caller::from_claims(
+            Claims {
+                sub: "u1".into(),
+                roles: vec![RoleBinding {
+                    role: Role::Department,
+                    org_path: "/1/3/".into(),
+                }],
+                must_change_password: true,
+                ..Claims::default()
+            },
+            "token",
+        ));
         assert!(SESSION.admit("SetPassword", Some(&pending)).is_ok());
         assert!(SESSION.admit("Logout", Some(&pending)).is_ok());
         for (gates, method) in [(&SESSION, "GetUser"), (&GATES, "GetMember")] {
