@@ -7,8 +7,10 @@
 //! caller.
 
 use relief_runtime::forms::beijing_minute;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::{FormatAlign, Workbook, XlsxError};
 use time::OffsetDateTime;
+
+use super::TableFormats;
 
 /// The overview's title, after the year.
 pub const CAMPAIGN_OVERVIEW_TITLE: &str = "困难党员台账更新进度表";
@@ -65,24 +67,12 @@ pub struct CampaignOverview {
 
 /// The overview as .xlsx bytes.
 pub fn campaign_overview(form: &CampaignOverview) -> Result<Vec<u8>, XlsxError> {
-    let font = Format::new().set_font_name("宋体").set_font_size(10.5);
-    let title = font
-        .clone()
-        .set_bold()
-        .set_font_size(18)
-        .set_align(FormatAlign::Center);
-    let head = font
-        .clone()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_text_wrap();
-    let cell = font
-        .clone()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_text_wrap();
+    let TableFormats {
+        font,
+        title,
+        head,
+        cell,
+    } = TableFormats::new();
     let late = cell.clone().set_font_color("#C00000");
     let number = cell
         .clone()

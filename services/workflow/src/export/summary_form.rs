@@ -8,8 +8,10 @@
 //! caller (no income, no ID number: the form is paper that travels).
 
 use relief_runtime::forms::beijing_minute;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::{FormatAlign, Workbook, XlsxError};
 use time::OffsetDateTime;
+
+use super::TableFormats;
 
 /// The form's title, printed above the grid.
 pub const SUMMARY_FORM_TITLE: &str = "困难党员备案统计汇总表";
@@ -72,24 +74,12 @@ fn count(lines: &[SummaryLine], outcome: &str) -> usize {
 
 /// The form as .xlsx bytes.
 pub fn summary_form(form: &SummaryForm) -> Result<Vec<u8>, XlsxError> {
-    let font = Format::new().set_font_name("宋体").set_font_size(10.5);
-    let title = font
-        .clone()
-        .set_bold()
-        .set_font_size(18)
-        .set_align(FormatAlign::Center);
-    let head = font
-        .clone()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_text_wrap();
-    let cell = font
-        .clone()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_text_wrap();
+    let TableFormats {
+        font,
+        title,
+        head,
+        cell,
+    } = TableFormats::new();
     let centred = cell.clone().set_align(FormatAlign::Center);
     let number = centred.clone().set_num_format("0");
 
