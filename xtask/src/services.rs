@@ -207,6 +207,18 @@ fn service_command(
     binary: &std::path::Path,
     config: &std::path::Path,
 ) -> anyhow::Result<Command> {
+    // A service of an earlier run that was killed before it could stop its
+    // children still listens on the fixed port, and the health check would find
+    // it healthy: the demo or the bench would then talk to the old one.
+    if std::net::TcpListener::bind(("127.0.0.1", spec.port)).is_err() {
+        bail!(
+            "port {} is in use: a {} left running by an earlier `cargo xtask` (or another \
+             program) holds it; stop it first (e.g. `ss -ltnp 'sport = :{}'` shows who)",
+            spec.port,
+            spec.name,
+            spec.port
+        );
+    }
     let mut command = Command::new(binary);
     if spec.name == "gateway" {
         // The gateway signs users' tokens with the key every service trusts.
