@@ -12,7 +12,7 @@ use relief_runtime::auth::{Role, RoleBinding};
 use relief_runtime::time::{BEIJING, from_timestamp};
 use relief_tests::{Bearer, channel, signer, token_for};
 
-use super::{application, approval, handed_in, rid};
+use super::{application, approval, handed_in, rid, taken_up};
 use crate::notify::{Person, Town};
 
 /// The message of `kind` in `who`'s inbox, once the relay has carried it there.
@@ -128,16 +128,7 @@ async fn a_members_application_reaches_their_branch_staff_and_no_other_branch() 
         channel(workflow.addr).await,
         Bearer(relief_tests::token(Role::BranchStaff, &town.branch_a.path)),
     );
-    let started = staff
-        .start_branch_review(pb::StartBranchReviewRequest {
-            request_id: rid(),
-            application_id: submitted.application_id.clone(),
-            etag: submitted.etag.clone(),
-            comment: String::new(),
-        })
-        .await
-        .expect("taken up")
-        .into_inner();
+    let started = taken_up(&mut staff, &submitted).await;
     let noticed = staff
         .submit_branch_review(pb::SubmitBranchReviewRequest {
             request_id: rid(),

@@ -15,7 +15,7 @@ use relief_runtime::time::{BEIJING, from_proto, from_timestamp, today};
 use relief_tests::{Bearer, Spawned, channel, raw_pool, token};
 
 use super::announcements::told;
-use super::{Workflow, application, handed_in, notifications, rid};
+use super::{Workflow, application, handed_in, notifications, rid, taken_up};
 use crate::notify::Town;
 
 /// The department changes the workflow settings: `change` applied to what they read.
@@ -201,18 +201,8 @@ async fn a_case_that_moves_on_is_reminded_of_its_new_state_not_the_one_it_left()
 
     // Taken up late: the branch review is a new stay with its own time, and its miss is told
     // again — to the same people, once.
-    let taken = workflow
-        .branch_colleague("/1/4/12/")
-        .await
-        .start_branch_review(pb::StartBranchReviewRequest {
-            request_id: rid(),
-            application_id: submitted.application_id.clone(),
-            etag: submitted.etag,
-            comment: String::new(),
-        })
-        .await
-        .expect("taken up")
-        .into_inner();
+    let mut colleague = workflow.branch_colleague("/1/4/12/").await;
+    let taken = taken_up(&mut colleague, &submitted).await;
     assert_eq!(taken.state, pb::ApplicationState::BranchReview as i32);
     deadline_passes(&workflow.service, &submitted.application_id).await;
     until(&workflow.service, "application.deadline_missed", 2).await;

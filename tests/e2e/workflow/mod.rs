@@ -135,6 +135,20 @@ pub(crate) async fn publishing_to(town: &crate::notify::Town) -> Spawned {
     .await
 }
 
+/// `client` (branch staff) takes up the case handed in: the case, BRANCH_REVIEW.
+pub(crate) async fn taken_up(client: &mut Applications, case: &pb::Application) -> pb::Application {
+    client
+        .start_branch_review(pb::StartBranchReviewRequest {
+            request_id: rid(),
+            application_id: case.application_id.clone(),
+            etag: case.etag.clone(),
+            comment: String::new(),
+        })
+        .await
+        .expect("taken up")
+        .into_inner()
+}
+
 /// The notifications in `workflow`'s outbox (destination `notify`) with the kind each was
 /// written under, oldest first.
 pub(crate) async fn notifications(
@@ -277,39 +291,13 @@ pub(crate) async fn to_notice_started(
     days_ago: Option<i64>,
 ) -> pb::Application {
     let (member_id, mut member) = workflow.member(label, branch_id).await;
-    let draft = member
-        .create_application(pb::CreateApplicationRequest {
-            request_id: rid(),
-            application: Some(application(
-                &member_id,
-                branch_id,
-                common::HardshipCategory::Other,
-            )),
-        })
-        .await
-        .expect("the member applies")
-        .into_inner();
-    let submitted = member
-        .submit_application(pb::SubmitApplicationRequest {
-            request_id: rid(),
-            application_id: draft.application_id.clone(),
-            etag: draft.etag.clone(),
-            comment: String::new(),
-        })
-        .await
-        .expect("handed to the branch")
-        .into_inner();
+    let submitted = handed_in(
+        &mut member,
+        application(&member_id, branch_id, common::HardshipCategory::Other),
+    )
+    .await;
     let mut staff = workflow.as_role(Role::BranchStaff, branch_path).await;
-    let started = staff
-        .start_branch_review(pb::StartBranchReviewRequest {
-            request_id: rid(),
-            application_id: submitted.application_id.clone(),
-            etag: submitted.etag.clone(),
-            comment: String::new(),
-        })
-        .await
-        .expect("taken up")
-        .into_inner();
+    let started = taken_up(&mut staff, &submitted).await;
     staff
         .submit_branch_review(pb::SubmitBranchReviewRequest {
             request_id: rid(),

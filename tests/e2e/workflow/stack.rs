@@ -23,7 +23,7 @@ use relief_tests::{
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-use super::{Applications, Workflow, application, approval, handed_in, rid};
+use super::{Applications, Workflow, application, approval, handed_in, rid, taken_up};
 
 pub(crate) type Committee = CommitteeServiceClient<InterceptedService<Channel, Bearer>>;
 pub(crate) type Funds = FundsServiceClient<InterceptedService<Channel, Bearer>>;
@@ -294,16 +294,7 @@ impl Stack {
         shape(&mut wanted);
         let submitted = handed_in(&mut member, wanted).await;
         let mut staff = self.workflow.as_role(Role::BranchStaff, "/1/7/").await;
-        let started = staff
-            .start_branch_review(pb::StartBranchReviewRequest {
-                request_id: rid(),
-                application_id: submitted.application_id.clone(),
-                etag: submitted.etag,
-                comment: String::new(),
-            })
-            .await
-            .expect("taken up")
-            .into_inner();
+        let started = taken_up(&mut staff, &submitted).await;
         let eight_days_ago = time::OffsetDateTime::now_utc() - time::Duration::days(8);
         staff
             .submit_branch_review(pb::SubmitBranchReviewRequest {
