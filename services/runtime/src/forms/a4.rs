@@ -9,13 +9,12 @@ use rust_xlsxwriter::{Worksheet, XlsxError};
 pub const PAGE_NUMBERS: &str = "&C第 &P 页，共 &N 页";
 
 /// The left and right margins, in inches — narrow, for the register's many
-/// columns: a form that computes its column widths from the printable width
-/// starts from these.
-pub const SIDE_MARGIN: f64 = 0.4;
+/// columns ([`Orientation::printable_width`] is inside them).
+const SIDE_MARGIN: f64 = 0.4;
 
-/// The width of an A4 sheet in inches, upright and across.
-pub const A4_WIDTH: f64 = 8.27;
-pub const A4_HEIGHT: f64 = 11.69;
+/// The sides of an A4 sheet in inches.
+const A4_WIDTH: f64 = 8.27;
+const A4_HEIGHT: f64 = 11.69;
 
 /// Which way up the sheet prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 mod a4;
 
 #[cfg(feature = "xlsx")]
-pub use a4::{A4_HEIGHT, A4_WIDTH, Orientation, PAGE_NUMBERS, SIDE_MARGIN, a4_sheet};
+pub use a4::{Orientation, PAGE_NUMBERS, a4_sheet};
 use time::{OffsetDateTime, UtcOffset};
 
 const DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
