@@ -21,6 +21,17 @@ impl Postgres {
         format!("postgres://relief@127.0.0.1:{}/postgres", self.port)
     }
 
+    /// The server's process id (its backends are its children), from `postmaster.pid`.
+    pub fn server_pid(&self) -> anyhow::Result<u32> {
+        let file = self.dir.join("data").join("postmaster.pid");
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        text.lines()
+            .next()
+            .and_then(|line| line.trim().parse().ok())
+            .with_context(|| format!("no process id in {}", file.display()))
+    }
+
     /// Starts a new cluster under `parent`.
     pub fn start(parent: &Path) -> anyhow::Result<Self> {
         let bin = find_or_install()?;

@@ -201,6 +201,13 @@ pub struct Running {
     child: Child,
 }
 
+impl Running {
+    /// The process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+}
+
 /// The command that starts a service binary with the local run's configuration.
 fn service_command(
     spec: &'static ServiceSpec,

@@ -17,6 +17,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
 
+use super::cpu::{self, Watched};
+
 /// What to send, where, and for how long.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Spec {
@@ -36,6 +38,8 @@ pub struct Spec {
     pub measure_ms: u64,
     /// No more requests than this are sent, however fast the server is.
     pub max_requests: u64,
+    /// The processes serving the load, whose CPU time per request is measured.
+    pub watched: Vec<Watched>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -58,6 +62,8 @@ pub struct Outcome {
     pub p99_us: u64,
     /// Mean size of an answer's body (the gRPC frame or the JSON document).
     pub answer_bytes: u64,
+    /// CPU time per request in each watched process and in the load generator, by name.
+    pub cpu_us_per_request: Vec<(String, f64)>,
 }
 
 struct Shared {
@@ -121,6 +127,11 @@ pub async fn run(spec: Spec) -> anyhow::Result<Outcome> {
         end: warm + Duration::from_millis(spec.measure_ms),
         spec,
     });
+    let sampling = tokio::spawn(cpu::between(
+        shared.warm,
+        shared.end,
+        shared.spec.watched.clone(),
+    ));
     let mut workers = Vec::new();
     match shared.spec.protocol {
         Protocol::Grpc => {
@@ -167,6 +178,11 @@ pub async fn run(spec: Spec) -> anyhow::Result<Outcome> {
         }
     }
     let requests = total.latencies_us.len() as u64;
+    let cpu_us_per_request = sampling
+        .await?
+        .into_iter()
+        .map(|(what, micros)| (what, micros as f64 / requests.max(1) as f64))
+        .collect();
     total.latencies_us.sort_unstable();
     let percentile = |p: f64| {
         let index = ((total.latencies_us.len() as f64 - 1.0) * p).round() as usize;
@@ -180,6 +196,7 @@ pub async fn run(spec: Spec) -> anyhow::Result<Outcome> {
         p50_us: percentile(0.50),
         p99_us: percentile(0.99),
         answer_bytes: total.answer_bytes / requests.max(1),
+        cpu_us_per_request,
     })
 }
 

@@ -9,6 +9,7 @@
 //! baselines and the load are all optimised code.
 
 mod bare;
+mod cpu;
 mod load;
 mod read_path;
 mod targets;
@@ -120,7 +121,7 @@ pub async fn run() -> anyhow::Result<ExitCode> {
     }
     .await;
     let result = match started {
-        Ok(()) => measure(&run_dir, &pg).await,
+        Ok(()) => measure(&run_dir, &pg, &running).await,
         Err(err) => Err(err),
     };
     crate::services::stop(running).await;
@@ -154,6 +155,34 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             figures.answer_bytes
         );
     }
+    println!("\nCPU time per request, process by process (median of the rounds):");
+    for figures in &read.figures {
+        let each: Vec<String> = figures
+            .cpu_us_per_request
+            .iter()
+            .map(|(what, us)| format!("{what} {us:.0}"))
+            .collect();
+        println!(
+            "       {:<40} {:>6.0} µs in all: {}",
+            figures.what,
+            figures.cpu_us_total(),
+            each.join(", ")
+        );
+    }
+    let cpu = |config: usize| {
+        read.figures
+            .get(config)
+            .map_or(0.0, read_path::Figures::cpu_us_total)
+    };
+    let cpu_ratio = |baseline: usize, project: usize| cpu(baseline) / cpu(project).max(1.0);
+    println!(
+        "       CPU ratios (baseline's CPU per request ÷ the project's): ledger direct {:.2}, \
+         gateway (gRPC) {:.2}, gateway (JSON) {:.2}",
+        cpu_ratio(0, 1),
+        cpu_ratio(2, 3),
+        cpu_ratio(2, 4)
+    );
+    println!();
     for (what, ratio, target) in [
         (
             "ledger direct ÷ bare tonic+sqlx server",
@@ -195,8 +224,28 @@ pub async fn run() -> anyhow::Result<ExitCode> {
 async fn measure(
     run_dir: &std::path::Path,
     pg: &Postgres,
+    running: &[crate::services::Running],
 ) -> anyhow::Result<(Vec<Duration>, read_path::Comparison)> {
+    let pid = |name: &str| {
+        running
+            .iter()
+            .find(|service| service.spec.name == name)
+            .and_then(crate::services::Running::pid)
+            .with_context(|| format!("the {name} is not running"))
+    };
+    let serving = read_path::Serving {
+        ledger: pid("ledger")?,
+        gateway: pid("gateway")?,
+        postgres: pg.server_pid()?,
+    };
     let (durations, seeded) = targets::measure(50051).await?;
-    let read = read_path::compare(&read_path::release_xtask(), run_dir, &pg.url(), &seeded).await?;
+    let read = read_path::compare(
+        &read_path::release_xtask(),
+        run_dir,
+        &pg.url(),
+        &seeded,
+        &serving,
+    )
+    .await?;
     Ok((durations, read))
 }

@@ -16,6 +16,7 @@ use prost::Message;
 use tokio::process::{Child, Command};
 
 use super::bare::{GET_MEMBER, GetMemberRequest};
+use super::cpu::Watched;
 use super::load::{Outcome, Protocol, Spec};
 use super::targets::Seeded;
 
@@ -43,6 +44,23 @@ pub struct Figures {
     pub p50_us: u64,
     pub p99_us: u64,
     pub answer_bytes: u64,
+    /// CPU time per request in each process that took part (the load generator last).
+    pub cpu_us_per_request: Vec<(String, f64)>,
+}
+
+impl Figures {
+    /// CPU time per request in all the processes together.
+    pub fn cpu_us_total(&self) -> f64 {
+        self.cpu_us_per_request.iter().map(|(_, us)| us).sum()
+    }
+}
+
+/// The processes of the project under measurement.
+pub struct Serving {
+    pub ledger: u32,
+    pub gateway: u32,
+    /// The PostgreSQL server (its backends are its children).
+    pub postgres: u32,
 }
 
 pub struct Comparison {
@@ -157,6 +175,26 @@ fn median_u64(values: &mut [u64]) -> u64 {
     values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
+/// Each process's median CPU time per request over the runs (every run watches the same
+/// processes, in the same order).
+fn median_cpu(runs: &[Outcome]) -> Vec<(String, f64)> {
+    let Some(first) = runs.first() else {
+        return Vec::new();
+    };
+    first
+        .cpu_us_per_request
+        .iter()
+        .enumerate()
+        .map(|(index, (what, _))| {
+            let mut values: Vec<f64> = runs
+                .iter()
+                .filter_map(|run| run.cpu_us_per_request.get(index).map(|(_, us)| *us))
+                .collect();
+            (what.clone(), median(&mut values))
+        })
+        .collect()
+}
+
 /// Measures every configuration against the services already running (ledger on 50051,
 /// gateway on 50050 and 8080) and the baselines it starts on the ledger's schema.
 pub async fn compare(
@@ -164,6 +202,7 @@ pub async fn compare(
     run_dir: &Path,
     database_url: &str,
     seeded: &Seeded,
+    serving: &Serving,
 ) -> anyhow::Result<Comparison> {
     let logs = run_dir.join("bench-logs");
     std::fs::create_dir_all(&logs)?;
@@ -213,6 +252,22 @@ pub async fn compare(
                 .into_bytes()
         })
         .collect();
+    let process = |what: &str, pid: Option<u32>| -> anyhow::Result<Watched> {
+        Ok(Watched {
+            what: what.to_owned(),
+            pid: pid.with_context(|| format!("the {what} has no process id"))?,
+            with_children: false,
+        })
+    };
+    let postgres = Watched {
+        what: "postgres".to_owned(),
+        pid: serving.postgres,
+        with_children: true,
+    };
+    let bare_server = process("bare server", bare.id())?;
+    let bare_hop = process("bare hop", hop.id())?;
+    let ledger = process("ledger", Some(serving.ledger))?;
+    let gateway = process("gateway", Some(serving.gateway))?;
     let spec = |config: Config| -> anyhow::Result<Spec> {
         let (protocol, address, path) = match config {
             Config::Bare => (Protocol::Grpc, bare_address, GET_MEMBER.to_owned()),
@@ -242,6 +297,15 @@ pub async fn compare(
             warmup_ms: WARMUP.as_millis() as u64,
             measure_ms: MEASURE.as_millis() as u64,
             max_requests: MAX_REQUESTS,
+            watched: match config {
+                Config::Bare => vec![bare_server.clone()],
+                Config::Direct => vec![ledger.clone()],
+                Config::Hop => vec![bare_hop.clone(), bare_server.clone()],
+                Config::Gateway | Config::Json => vec![gateway.clone(), ledger.clone()],
+            }
+            .into_iter()
+            .chain([postgres.clone()])
+            .collect(),
         })
     };
 
@@ -284,6 +348,7 @@ pub async fn compare(
             p50_us: median_u64(&mut runs.iter().map(|o| o.p50_us).collect::<Vec<_>>()),
             p99_us: median_u64(&mut runs.iter().map(|o| o.p99_us).collect::<Vec<_>>()),
             answer_bytes: median_u64(&mut runs.iter().map(|o| o.answer_bytes).collect::<Vec<_>>()),
+            cpu_us_per_request: median_cpu(&runs),
         })
         .collect();
     Ok(Comparison {
