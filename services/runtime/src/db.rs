@@ -7,13 +7,21 @@ use std::time::Duration;
 use secrecy::ExposeSecret;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Executor, PgPool};
+use sqlx::{Connection, Executor, PgPool};
 
 use crate::config::DatabaseSettings;
 
 /// The runtime's own tables in every service's schema (idempotency keys,
 /// audit chain, outbox), versioned like the service's own and run first.
 static RUNTIME_MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// A pooled connection idle for longer than this is pinged before it is handed out; one in use
+/// more recently is handed out at once. sqlx's default pings before every use — one more round
+/// trip to the server on every request — to catch a connection the server closed meanwhile,
+/// which happens after a restart or when a proxy drops idle connections, hardly within a second
+/// of the connection's last use (HikariCP skips its check the same way, within half a second).
+/// If it does, the request fails as `UNAVAILABLE` and may be sent again.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Connects to the service's schema (creating it if needed) and migrates it.
 pub async fn connect_and_migrate(
@@ -34,6 +42,15 @@ pub async fn connect_and_migrate(
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for > PING_AFTER_IDLE {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await?;
 

@@ -191,6 +191,43 @@ impl RegisteredMember {
     }
 }
 
+/// The ledger's pool hands out a connection used within the last second without asking the
+/// server first (a round trip on every read otherwise); one idle for longer is checked. A
+/// server that dropped the service's connections meanwhile — a restart, a proxy closing idle
+/// ones — costs no caller an error.
+#[tokio::test]
+async fn a_member_is_read_after_the_database_dropped_the_services_idle_connections() {
+    let mut member = registered_member(707).await;
+    let request = member.get(false, "");
+    member
+        .staff
+        .get_member(request.clone())
+        .await
+        .expect("read before");
+    let admin = relief_tests::raw_pool(&member.world.ledger.schema).await;
+    let dropped: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+    )
+    .bind(&member.world.ledger.schema)
+    .fetch_all(&admin)
+    .await
+    .expect("terminating the ledger's connections");
+    assert!(
+        !dropped.is_empty() && dropped.iter().all(|done| *done),
+        "the ledger had open connections to drop: {dropped:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    for _ in 0..3 {
+        let read = member
+            .staff
+            .get_member(request.clone())
+            .await
+            .expect("read after the connections were dropped")
+            .into_inner();
+        assert_eq!(read.member_id, member.created.member_id);
+    }
+}
+
 #[tokio::test]
 async fn a_new_member_is_answered_masked() {
     let member = registered_member(505).await;

@@ -60,6 +60,10 @@ pub enum Error {
     /// A statement ran past its time limit.
     #[error("the statement took too long")]
     StatementTimeout,
+    /// The database could not be reached or dropped the connection: nothing was done, and the
+    /// same request may be sent again (mapped by [`Error::resolve`]; the cause is logged).
+    #[error("the database is unavailable; try again shortly")]
+    DatabaseUnavailable(String),
     /// A database error no rule explains (mapped by [`Error::resolve`]).
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -134,6 +138,7 @@ impl Error {
             Error::RequestIdReused(_) => "REQUEST_ID_REUSED",
             Error::UnstorableText => "UNSTORABLE_TEXT",
             Error::StatementTimeout => "STATEMENT_TIMEOUT",
+            Error::DatabaseUnavailable(_) => "DATABASE_UNAVAILABLE",
             Error::Database(_) | Error::Internal { .. } => "INTERNAL",
             Error::Upstream(_) => "UPSTREAM",
         }
@@ -142,11 +147,22 @@ impl Error {
     /// Resolves a database error into what it means for the caller: input
     /// the database cannot store (a NUL character) is the caller's mistake, a
     /// cancelled statement a deadline, a broken constraint in `refusals` the
-    /// rule it guards; anything else stays internal.
+    /// rule it guards, a lost connection a retry; anything else stays internal.
     pub fn resolve(self, refusals: &[ConstraintRefusal]) -> Self {
         let Error::Database(err) = self else {
             return self;
         };
+        // A connection the server closed (a restart) or none to be had: the transaction, if
+        // any, was never committed.
+        if matches!(
+            err,
+            sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+        ) {
+            return Error::DatabaseUnavailable(err.to_string());
+        }
         if let sqlx::Error::Database(db) = &err {
             match db.code().as_deref() {
                 // character_not_in_repertoire, untranslatable_character
@@ -189,6 +205,7 @@ impl Error {
             Error::EtagMismatch(_) | Error::RequestInFlight => Code::Aborted,
             Error::UnstorableText => Code::InvalidArgument,
             Error::StatementTimeout => Code::DeadlineExceeded,
+            Error::DatabaseUnavailable(_) => Code::Unavailable,
             Error::FailedPrecondition { .. } => Code::FailedPrecondition,
             Error::PermissionDenied(_) => Code::PermissionDenied,
             Error::Unauthenticated(_) => Code::Unauthenticated,
@@ -198,6 +215,10 @@ impl Error {
             Error::Database(err) => {
                 tracing::error!(error = %err, service, "database error");
                 "internal error".to_owned()
+            }
+            Error::DatabaseUnavailable(cause) => {
+                tracing::warn!(error = %cause, service, "database unavailable");
+                resolved.to_string()
             }
             Error::Internal { context, detail } => {
                 tracing::error!(error = %detail, service, "{context}");
@@ -297,6 +318,23 @@ mod tests {
                 ("member.name".to_owned(), "required".to_owned())
             ]
         );
+    }
+
+    #[test]
+    fn a_lost_database_connection_is_worth_a_retry() {
+        for lost in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into()),
+        ] {
+            let status = Error::Database(lost).into_status("ledger");
+            assert_eq!(status.code(), Code::Unavailable);
+            assert_eq!(
+                status.get_details_error_info().map(|info| info.reason),
+                Some("DATABASE_UNAVAILABLE".to_owned())
+            );
+        }
+        let other = Error::Database(sqlx::Error::RowNotFound).into_status("ledger");
+        assert_eq!(other.code(), Code::Internal);
     }
 
     #[test]
