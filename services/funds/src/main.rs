@@ -1,5 +1,8 @@
 //! The funds service process (救助资金): configuration in, gRPC out.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = relief_funds::Settings::load()?;

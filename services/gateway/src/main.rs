@@ -1,5 +1,8 @@
 //! The gateway process: the one door for web frontends and outside clients.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = relief_gateway::Settings::load()?;

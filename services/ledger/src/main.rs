@@ -1,5 +1,8 @@
 //! The ledger service process (台账): configuration in, gRPC out.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = relief_ledger::Settings::load()?;

@@ -1,5 +1,8 @@
 //! The notification service process (通知): configuration in, gRPC out.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = relief_notify::Settings::load()?;

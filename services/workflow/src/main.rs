@@ -1,5 +1,8 @@
 //! The workflow service process (救助申请流程): configuration in, gRPC out.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = relief_workflow::Settings::load()?;
