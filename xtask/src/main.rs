@@ -5,6 +5,11 @@
 //! - `test`: a throwaway PostgreSQL and the whole test suite against it.
 //! - `bench`: the performance targets, measured against real services.
 
+/// The services' allocator, so that the read-path baselines, which run from this program, use
+/// it too: a ratio then compares the project's work with the bare servers', not two allocators.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod demo;
 mod postgres;

@@ -3,7 +3,8 @@
 //! `GetMember`, does one indexed `SELECT` with sqlx on the ledger's own tables and data
 //! (`xtask bench-bare`), and a bare tonic hop that forwards every call to it
 //! (`xtask bench-hop`). Neither authenticates, logs, traces or limits anything: they are what
-//! the project's read path costs without the project.
+//! the project's read path costs without the project. They run on the services' allocator
+//! (this program's), so a ratio is the project's work against theirs.
 
 use std::convert::Infallible;
 use std::future::Future;
