@@ -197,9 +197,11 @@ pub async fn serve(
         tokio::time::sleep(drain).await;
     };
 
+    // One limit on calls in flight, over all connections: when it is reached, load shedding
+    // refuses the call at once (UNAVAILABLE) rather than queueing it. A per-connection limit of
+    // the same size could never be reached first, and cost a semaphore on every call.
     tonic::transport::Server::builder()
         .timeout(Duration::from_millis(limits.request_timeout_ms))
-        .concurrency_limit_per_connection(limits.concurrency)
         .load_shed(true)
         .layer(RequestSpanLayer)
         .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency))
