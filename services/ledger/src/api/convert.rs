@@ -46,8 +46,9 @@ pub fn org_reference(row: &OrgRow) -> Option<common::OrgRef> {
     org_ref(row.org_id, &row.path, &row.name)
 }
 
+/// The family's public part, read from the stored JSON in place (not from a copy of it).
 pub fn family_public(row: &MemberRow) -> Vec<FamilyPublic> {
-    serde_json::from_value(row.family_public.clone()).unwrap_or_default()
+    serde::Deserialize::deserialize(&row.family_public).unwrap_or_default()
 }
 
 /// A member's birth date as an answer shows it: in full only beside the full
