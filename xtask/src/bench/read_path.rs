@@ -23,7 +23,9 @@ use super::targets::Seeded;
 /// Requests in flight at once: over 2 HTTP/2 connections for gRPC, one per connection for JSON.
 const CONCURRENCY: usize = 32;
 const CONNECTIONS: usize = 2;
-const ROUNDS: usize = 5;
+/// Rounds of every configuration: one round's ratio on this shared machine swings by ±0.15,
+/// and the median of nine moves far less than that of five.
+const ROUNDS: usize = 9;
 const WARMUP: Duration = Duration::from_millis(500);
 const MEASURE: Duration = Duration::from_millis(1_500);
 /// A bound on any one run, far above what two cores serve in its time.
