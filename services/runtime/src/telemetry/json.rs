@@ -149,23 +149,25 @@ impl std::fmt::Write for JsonEscaping<'_, '_> {
     fn write_str(&mut self, text: &str) -> std::fmt::Result {
         let writer = &mut *self.0;
         let mut plain = 0;
-        for (at, c) in text.char_indices() {
-            let escaped = match c {
-                '"' => "\\\"",
-                '\\' => "\\\\",
-                '\n' => "\\n",
-                '\r' => "\\r",
-                '\t' => "\\t",
-                c if u32::from(c) < 0x20 => "",
+        // Every character that needs escaping is ASCII, and no byte of a multi-byte UTF-8
+        // character is, so the text is scanned byte by byte and cut only at ASCII.
+        for (at, byte) in text.bytes().enumerate() {
+            let escaped = match byte {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                byte if byte < 0x20 => "",
                 _ => continue,
             };
             writer.write_str(&text[plain..at])?;
             if escaped.is_empty() {
-                write!(writer, "\\u{:04x}", u32::from(c))?;
+                write!(writer, "\\u{byte:04x}")?;
             } else {
                 writer.write_str(escaped)?;
             }
-            plain = at + c.len_utf8();
+            plain = at + 1;
         }
         writer.write_str(&text[plain..])
     }
