@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderName, HeaderValue, header};
-use relief_runtime::auth::Authentication;
+use relief_runtime::auth::{Authentication, Caller};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
@@ -136,11 +136,16 @@ pub fn client_address(request: &Request) -> Option<SocketAddr> {
         })
 }
 
-fn caller_id(request: &Request) -> Option<&str> {
+/// The caller the serving layer verified, if any.
+fn caller(request: &Request) -> Option<&Caller> {
     match request.extensions().get::<Authentication>() {
-        Some(Authentication::Caller(caller)) => Some(&caller.user_id),
+        Some(Authentication::Caller(caller)) => Some(caller),
         _ => None,
     }
+}
+
+fn caller_id(request: &Request) -> Option<&str> {
+    caller(request).map(|caller| caller.user_id.as_str())
 }
 
 pub async fn rate_limit(
@@ -296,7 +301,8 @@ struct AccessLine {
     method: http::Method,
     uri: http::Uri,
     request_id: Option<HeaderValue>,
-    user: String,
+    /// The caller the serving layer verified (shared, not copied), if any.
+    user: Option<Caller>,
     address: Option<std::net::IpAddr>,
 }
 
@@ -307,7 +313,7 @@ impl AccessLine {
             method: request.method().clone(),
             uri: request.uri().clone(),
             request_id: request.headers().get(&REQUEST_ID).cloned(),
-            user: caller_id(request).unwrap_or_default().to_owned(),
+            user: caller(request).cloned(),
             address: client_address(request).map(|address| address.ip()),
         }
     }
@@ -331,7 +337,7 @@ impl AccessLine {
                 .as_ref()
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or(""),
-            user = self.user.as_str(),
+            user = self.user.as_ref().map_or("", |caller| caller.user_id.as_str()),
             address = %Address(self.address),
             "request"
         );
