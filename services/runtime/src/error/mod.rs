@@ -60,8 +60,9 @@ pub enum Error {
     /// A statement ran past its time limit.
     #[error("the statement took too long")]
     StatementTimeout,
-    /// The database could not be reached or dropped the connection: nothing was done, and the
-    /// same request may be sent again (mapped by [`Error::resolve`]; the cause is logged).
+    /// The database could not be reached or dropped the connection: the same request may be
+    /// sent again, with the same `request_id` for a write, which then acts at most once (mapped
+    /// by [`Error::resolve`]; the cause is logged).
     #[error("the database is unavailable; try again shortly")]
     DatabaseUnavailable(String),
     /// A database error no rule explains (mapped by [`Error::resolve`]).
@@ -152,8 +153,7 @@ impl Error {
         let Error::Database(err) = self else {
             return self;
         };
-        // A connection the server closed (a restart) or none to be had: the transaction, if
-        // any, was never committed.
+        // A connection the server closed (a restart) or none to be had: worth a retry.
         if matches!(
             err,
             sqlx::Error::Io(_)
