@@ -85,6 +85,7 @@ impl Foundation {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         crate::serve::serve(
+            self.name,
             self.listener,
             &self.settings.limits,
             self.verifier,

@@ -9,15 +9,16 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
-use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::{Layer, Service};
 
 use futures::future::{Either, Ready, ready};
 
 use crate::auth::{Authentication, Gates, TokenVerifier, gates_for};
 use crate::config::LimitSettings;
+use crate::error::Error;
 
 /// Verifies the bearer token of every request and leaves the conclusion in
 /// the request's extensions for handlers (see [`crate::auth::caller`]), then
@@ -96,6 +97,94 @@ where
     }
 }
 
+/// A limit on the calls a process serves at once, over all its connections. A call over the
+/// limit is refused at once — `RESOURCE_EXHAUSTED`, reason `OVERLOADED` — rather than queued
+/// behind the others until its deadline: a caller learns in microseconds to back off or try
+/// another replica. A call keeps its place until its answer's head is sent (a streamed answer's
+/// chunks are not counted).
+#[derive(Clone)]
+pub struct InFlightLimitLayer {
+    places: Arc<Semaphore>,
+    limit: usize,
+    service: &'static str,
+}
+
+impl InFlightLimitLayer {
+    /// `service` names the process in the refusal's `ErrorInfo`.
+    pub fn new(limit: usize, service: &'static str) -> Self {
+        InFlightLimitLayer {
+            places: Arc::new(Semaphore::new(limit)),
+            limit,
+            service,
+        }
+    }
+}
+
+impl<S> Layer<S> for InFlightLimitLayer {
+    type Service = InFlightLimit<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        InFlightLimit {
+            inner,
+            limit: self.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct InFlightLimit<S> {
+    inner: S,
+    limit: InFlightLimitLayer,
+}
+
+impl<S, B, Answer> Service<http::Request<B>> for InFlightLimit<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<Answer>>,
+    Answer: Default,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Either<Ready<Result<S::Response, S::Error>>, Holding<S::Future>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        match self.limit.places.clone().try_acquire_owned() {
+            Ok(place) => Either::Right(Holding {
+                answer: self.inner.call(request),
+                _place: place,
+            }),
+            Err(_) => {
+                tracing::warn!(
+                    limit = self.limit.limit,
+                    "call refused: limit of calls in flight"
+                );
+                let status = Error::Overloaded(self.limit.limit).into_status(self.limit.service);
+                Either::Left(ready(Ok(status.into_http())))
+            }
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A call's answer, holding the call's place under the limit until it is ready.
+    pub struct Holding<F> {
+        #[pin]
+        answer: F,
+        _place: OwnedSemaphorePermit,
+    }
+}
+
+impl<F: Future> Future for Holding<F> {
+    type Output = F::Output;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().answer.poll(cx)
+    }
+}
+
 /// Gives every request an id (the caller's when it is sane, see
 /// [`crate::telemetry::request_id`]) and a span made with all its fields, in which the
 /// layers inside — authentication first — and the handler run. It takes the place of tonic's
@@ -157,6 +246,7 @@ pub struct GrpcService {
 /// NOT_SERVING, keeps answering for the drain period (so load balancers stop
 /// sending), and finishes the calls in flight.
 pub async fn serve(
+    service_name: &'static str,
     listener: TcpListener,
     limits: &LimitSettings,
     verifier: Arc<TokenVerifier>,
@@ -197,14 +287,11 @@ pub async fn serve(
         tokio::time::sleep(drain).await;
     };
 
-    // One limit on calls in flight, over all connections: when it is reached, load shedding
-    // refuses the call at once (UNAVAILABLE) rather than queueing it. A per-connection limit of
-    // the same size could never be reached first, and cost a semaphore on every call.
+    // One limit on calls in flight, over all connections (see `InFlightLimit`).
     tonic::transport::Server::builder()
         .timeout(Duration::from_millis(limits.request_timeout_ms))
-        .load_shed(true)
         .layer(RequestSpanLayer)
-        .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency))
+        .layer(InFlightLimitLayer::new(limits.concurrency, service_name))
         .layer(AuthLayer::new(verifier, &service.gates))
         .add_routes(service.routes)
         .add_service(health_service)

@@ -132,3 +132,59 @@ async fn a_request_replayed_by_a_caller_of_another_subtree_never_answers_the_fir
     );
     assert_eq!(all_members(&world).await.len(), 1);
 }
+
+/// A ledger that takes one call at a time, as its `limits.concurrency` says, refuses a second
+/// call at once with a reason a program can act on, and takes calls again as soon as the
+/// first is gone.
+#[tokio::test]
+async fn a_call_over_the_limit_is_refused_at_once_and_its_place_is_free_once_the_first_call_ends() {
+    let ledger =
+        relief_tests::spawn_ledger_with(|settings| settings.runtime.limits.concurrency = 1).await;
+    let department = relief_tests::token(Role::Department, relief_tests::ROOT);
+    let mut holder = super::client(&ledger, &department).await;
+    // An import whose rows never come holds the one place for as long as it is open.
+    let held = tokio::spawn(async move {
+        holder
+            .import_members(futures::stream::pending::<pb::ImportRow>())
+            .await
+    });
+    let mut reader = super::client(&ledger, &department).await;
+    let read = || pb::GetMemberRequest {
+        member_id: uuid::Uuid::new_v4().to_string(),
+        ..Default::default()
+    };
+    let mut refused = None;
+    for _ in 0..100 {
+        let status = reader.get_member(read()).await.expect_err("no such member");
+        if status.code() == Code::ResourceExhausted {
+            refused = Some(status);
+            break;
+        }
+        assert_eq!(status.code(), Code::NotFound, "{status:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let refused = refused.expect("a read while the import holds the one place is refused");
+    let info = refused.get_details_error_info().expect("an ErrorInfo");
+    assert_eq!(info.reason, "OVERLOADED");
+    assert_eq!(info.domain, ERROR_DOMAIN);
+    assert!(
+        refused.message().contains("limit of calls in flight (1)"),
+        "{refused:?}"
+    );
+
+    held.abort();
+    let mut answered = None;
+    for _ in 0..100 {
+        let status = reader.get_member(read()).await.expect_err("no such member");
+        if status.code() == Code::NotFound {
+            answered = Some(status);
+            break;
+        }
+        assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        answered.is_some(),
+        "once the import is gone, reads are answered again"
+    );
+}

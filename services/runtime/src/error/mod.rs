@@ -60,6 +60,9 @@ pub enum Error {
     /// A statement ran past its time limit.
     #[error("the statement took too long")]
     StatementTimeout,
+    /// The service has as many calls in flight as it takes: refused at once, not queued.
+    #[error("the service is at its limit of calls in flight ({0}); try again shortly")]
+    Overloaded(usize),
     /// The database could not be reached or dropped the connection: the same request may be
     /// sent again, with the same `request_id` for a write, which then acts at most once (mapped
     /// by [`Error::resolve`]; the cause is logged).
@@ -139,6 +142,7 @@ impl Error {
             Error::RequestIdReused(_) => "REQUEST_ID_REUSED",
             Error::UnstorableText => "UNSTORABLE_TEXT",
             Error::StatementTimeout => "STATEMENT_TIMEOUT",
+            Error::Overloaded(_) => "OVERLOADED",
             Error::DatabaseUnavailable(_) => "DATABASE_UNAVAILABLE",
             Error::Database(_) | Error::Internal { .. } => "INTERNAL",
             Error::Upstream(_) => "UPSTREAM",
@@ -205,6 +209,7 @@ impl Error {
             Error::EtagMismatch(_) | Error::RequestInFlight => Code::Aborted,
             Error::UnstorableText => Code::InvalidArgument,
             Error::StatementTimeout => Code::DeadlineExceeded,
+            Error::Overloaded(_) => Code::ResourceExhausted,
             Error::DatabaseUnavailable(_) => Code::Unavailable,
             Error::FailedPrecondition { .. } => Code::FailedPrecondition,
             Error::PermissionDenied(_) => Code::PermissionDenied,
