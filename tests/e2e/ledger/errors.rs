@@ -149,21 +149,9 @@ async fn a_call_over_the_limit_is_refused_at_once_and_its_place_is_free_once_the
             .await
     });
     let mut reader = super::client(&ledger, &department).await;
-    let read = || pb::GetMemberRequest {
-        member_id: uuid::Uuid::new_v4().to_string(),
-        ..Default::default()
-    };
-    let mut refused = None;
-    for _ in 0..100 {
-        let status = reader.get_member(read()).await.expect_err("no such member");
-        if status.code() == Code::ResourceExhausted {
-            refused = Some(status);
-            break;
-        }
-        assert_eq!(status.code(), Code::NotFound, "{status:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let refused = refused.expect("a read while the import holds the one place is refused");
+    let refused = read_until(&mut reader, Code::ResourceExhausted, Code::NotFound)
+        .await
+        .expect("a read while the import holds the one place is refused");
     let info = refused.get_details_error_info().expect("an ErrorInfo");
     assert_eq!(info.reason, "OVERLOADED");
     assert_eq!(info.domain, ERROR_DOMAIN);
@@ -173,18 +161,33 @@ async fn a_call_over_the_limit_is_refused_at_once_and_its_place_is_free_once_the
     );
 
     held.abort();
-    let mut answered = None;
-    for _ in 0..100 {
-        let status = reader.get_member(read()).await.expect_err("no such member");
-        if status.code() == Code::NotFound {
-            answered = Some(status);
-            break;
-        }
-        assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let answered = read_until(&mut reader, Code::NotFound, Code::ResourceExhausted).await;
     assert!(
         answered.is_some(),
         "once the import is gone, reads are answered again"
     );
+}
+
+/// Reads members that do not exist, for up to two seconds, until an answer comes with `wanted`;
+/// every answer before it must be `meanwhile`.
+async fn read_until(
+    reader: &mut super::Client,
+    wanted: Code,
+    meanwhile: Code,
+) -> Option<tonic::Status> {
+    for _ in 0..100 {
+        let status = reader
+            .get_member(pb::GetMemberRequest {
+                member_id: uuid::Uuid::new_v4().to_string(),
+                ..Default::default()
+            })
+            .await
+            .expect_err("no such member");
+        if status.code() == wanted {
+            return Some(status);
+        }
+        assert_eq!(status.code(), meanwhile, "{status:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    None
 }
